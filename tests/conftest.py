@@ -1,0 +1,7 @@
+"""Fixtures shared by the whole suite live in tests/helpers/ and are registered here."""
+
+pytest_plugins = [
+    "tests.helpers.server_fixtures",
+    "tests.helpers.keychain_fixtures",
+    "tests.helpers.qt_fixtures",
+]
