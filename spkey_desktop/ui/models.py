@@ -1,0 +1,314 @@
+"""Qt item models over the roster's plain records.
+
+``RosterTableModel`` holds frozen :class:`RosterUser` records and answers
+``RECORD_ROLE`` with the record itself, so views and code above never parse cell
+text. ``RosterFilterProxy`` does the instant search: each row's search text is
+computed once when the row changes, not on every keystroke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from enum import IntEnum
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from spkey_desktop.store.roster import RosterPlate, RosterUser
+
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def format_age(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the words a status bar uses ("3 min ago")."""
+    if moment is None:
+        return "never"
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
+
+
+def format_date(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class RosterColumn(IntEnum):
+    NAME = 0
+    EMAIL = 1
+    PHONE = 2
+    STATUS = 3
+    PLATES = 4
+    REFRESHED = 5
+
+
+_ROSTER_HEADERS = {
+    RosterColumn.NAME: "Name",
+    RosterColumn.EMAIL: "E-mail",
+    RosterColumn.PHONE: "Phone",
+    RosterColumn.STATUS: "Status",
+    RosterColumn.PLATES: "Plates",
+    RosterColumn.REFRESHED: "Last refreshed",
+}
+
+
+def search_text(user: RosterUser) -> str:
+    """Everything the search box matches, lower-cased, plates without separators."""
+    parts = [user.display_name, user.email, user.phone, user.phone.replace(" ", "")]
+    parts.extend(p.plate for p in user.plates)
+    parts.extend(p.label for p in user.plates)
+    return "\n".join(parts).casefold()
+
+
+class RosterTableModel(QAbstractTableModel):
+    """The roster's users, one row each, addressed by user id."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._users: list[RosterUser] = []
+        self._search: list[str] = []
+        self._row_of: dict[str, int] = {}
+
+    # -- reading -------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._users)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(RosterColumn)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(RosterColumn)
+        ):
+            return _ROSTER_HEADERS[RosterColumn(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._users):
+            return None
+        user = self._users[index.row()]
+        column = RosterColumn(index.column())
+        if role == RECORD_ROLE:
+            return user
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(user, column)
+        if role == SORT_ROLE:
+            return self._sort_key(user, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == RosterColumn.PLATES:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == RosterColumn.REFRESHED:
+            return format_date(user.fetched_at)
+        return None
+
+    @staticmethod
+    def _display(user: RosterUser, column: RosterColumn) -> str:
+        if column == RosterColumn.NAME:
+            return user.display_name
+        if column == RosterColumn.EMAIL:
+            return user.email
+        if column == RosterColumn.PHONE:
+            return user.phone
+        if column == RosterColumn.STATUS:
+            return user.status.capitalize()
+        if column == RosterColumn.PLATES:
+            return str(len(user.plates))
+        return format_age(user.fetched_at)
+
+    @staticmethod
+    def _sort_key(user: RosterUser, column: RosterColumn) -> object:
+        if column == RosterColumn.PLATES:
+            return len(user.plates)
+        if column == RosterColumn.REFRESHED:
+            return user.fetched_at.timestamp() if user.fetched_at else 0.0
+        return RosterTableModel._display(user, column).casefold()
+
+    def user_at(self, row: int) -> RosterUser:
+        return self._users[row]
+
+    def row_of(self, user_id: str) -> int | None:
+        return self._row_of.get(user_id)
+
+    def user(self, user_id: str) -> RosterUser | None:
+        row = self._row_of.get(user_id)
+        return None if row is None else self._users[row]
+
+    def users(self) -> Sequence[RosterUser]:
+        return tuple(self._users)
+
+    def search_text_at(self, row: int) -> str:
+        return self._search[row]
+
+    # -- changing ------------------------------------------------------------
+
+    def set_users(self, users: Iterable[RosterUser]) -> None:
+        """Replace every row at once (one reset, not one signal per row)."""
+        self.beginResetModel()
+        self._users = list(users)
+        self._search = [search_text(u) for u in self._users]
+        self._row_of = {u.user_id: row for row, u in enumerate(self._users)}
+        self.endResetModel()
+
+    def upsert(self, user: RosterUser) -> None:
+        """Show a new or changed user; an existing row is updated in place."""
+        row = self._row_of.get(user.user_id)
+        if row is None:
+            row = len(self._users)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._users.append(user)
+            self._search.append(search_text(user))
+            self._row_of[user.user_id] = row
+            self.endInsertRows()
+            return
+        self._users[row] = user
+        self._search[row] = search_text(user)
+        self.dataChanged.emit(
+            self.index(row, 0), self.index(row, len(RosterColumn) - 1)
+        )
+
+    def upsert_many(self, users: Sequence[RosterUser]) -> None:
+        """Many changes at once: one reset when there are many, else row updates."""
+        if len(users) > 50:
+            merged = {u.user_id: u for u in self._users}
+            merged.update((u.user_id, u) for u in users)
+            self.set_users(merged.values())
+            return
+        for user in users:
+            self.upsert(user)
+
+    def remove(self, user_id: str) -> None:
+        row = self._row_of.get(user_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._users[row]
+        del self._search[row]
+        self._row_of = {u.user_id: r for r, u in enumerate(self._users)}
+        self.endRemoveRows()
+
+
+class RosterFilterProxy(QSortFilterProxyModel):
+    """Instant search over name, e-mail, phone, plates and labels."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._needle = ""
+        self._compact_needle = ""
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def set_search(self, text: str) -> None:
+        needle = text.strip().casefold()
+        if needle == self._needle:
+            return
+        self.beginFilterChange()
+        self._needle = needle
+        # "ab 12-3" finds plate AB123: separators typed in a plate are ignored.
+        self._compact_needle = "".join(ch for ch in needle if ch.isalnum())
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def search(self) -> str:
+        return self._needle
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        if not self._needle:
+            return True
+        source = self.sourceModel()
+        assert isinstance(source, RosterTableModel)
+        haystack = source.search_text_at(source_row)
+        return self._needle in haystack or (
+            bool(self._compact_needle) and self._compact_needle in haystack
+        )
+
+
+class PlateColumn(IntEnum):
+    PLATE = 0
+    LABEL = 1
+    ADDED = 2
+
+
+_PLATE_HEADERS = {
+    PlateColumn.PLATE: "Plate",
+    PlateColumn.LABEL: "Label",
+    PlateColumn.ADDED: "Added",
+}
+
+
+class PlatesTableModel(QAbstractTableModel):
+    """The plates of the selected user."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._plates: list[RosterPlate] = []
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._plates)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(PlateColumn)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(PlateColumn)
+        ):
+            return _PLATE_HEADERS[PlateColumn(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._plates):
+            return None
+        plate = self._plates[index.row()]
+        column = PlateColumn(index.column())
+        if role == RECORD_ROLE:
+            return plate
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            if column == PlateColumn.PLATE:
+                return plate.plate
+            if column == PlateColumn.LABEL:
+                return plate.label
+            if role == SORT_ROLE:
+                return plate.added_at.timestamp() if plate.added_at else 0.0
+            return format_date(plate.added_at)
+        return None
+
+    def set_plates(self, plates: Iterable[RosterPlate]) -> None:
+        self.beginResetModel()
+        self._plates = list(plates)
+        self.endResetModel()
+
+    def plate_at(self, row: int) -> RosterPlate:
+        return self._plates[row]
+
+    def row_of(self, plate: str) -> int | None:
+        for row, item in enumerate(self._plates):
+            if item.plate == plate:
+                return row
+        return None
