@@ -1,0 +1,295 @@
+"""Sending one API call: authentication, retries, logging and error mapping.
+
+The endpoint methods in client.py describe a call (method, path, body, how to
+read the answer); ApiTransport carries it out over the one httpx.AsyncClient the
+app keeps for its lifetime.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from .auth import CredentialsProvider, auth_headers
+from .errors import (
+    ApiError,
+    ApiTimeoutError,
+    ConnectionFailedError,
+    TlsError,
+    UnexpectedResponseError,
+)
+from .models import ResponseShapeError
+from .redaction import LOGGER_NAME, RedactSecretsFilter
+from .responses import Operation, error_for_response, parse_error_body
+from .retry import RetryPolicy, may_retry_exception, may_retry_status, parse_retry_after
+from .urls import is_loopback_host
+
+T = TypeVar("T")
+
+log = logging.getLogger(LOGGER_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds allowed for each phase of a request; none is unlimited."""
+
+    connect: float = 5.0
+    read: float = 15.0
+    write: float = 15.0
+    pool: float = 10.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            connect=self.connect, read=self.read, write=self.write, pool=self.pool
+        )
+
+
+def path_segment(value: str) -> str:
+    """``value`` quoted as one path segment: "/" and "?" cannot escape it, and
+    "." or ".." cannot climb out of it."""
+    quoted = quote(value, safe="")
+    if quoted in (".", ".."):
+        quoted = quoted.replace(".", "%2E")
+    return quoted
+
+
+def _user_agent() -> str:
+    try:
+        return f"spkey-desktop/{version('spkey-desktop')}"
+    except PackageNotFoundError:
+        return "spkey-desktop"
+
+
+class ApiTransport:
+    def __init__(
+        self,
+        base_url: httpx.URL,
+        credentials: CredentialsProvider,
+        *,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        redactor: RedactSecretsFilter,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | None = None,
+    ) -> None:
+        self._base = str(base_url)
+        self._host = base_url.host
+        self._credentials = credentials
+        self._timeouts = timeouts
+        self._retry = retry
+        self._redactor = redactor
+        self._http = httpx.AsyncClient(
+            timeout=timeouts.to_httpx(),
+            # Never: httpx would carry X-API-Key along to wherever a redirect
+            # points. A 3xx becomes RedirectedError instead.
+            follow_redirects=False,
+            verify=verify if verify is not None else True,
+            transport=transport,
+            # Environment proxies are for reaching other hosts; a server on this
+            # computer is reached directly, so a plain-http key stays local.
+            trust_env=not is_loopback_host(base_url.host),
+            headers={"Accept": "application/json", "User-Agent": _user_agent()},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(
+        self,
+        operation: Operation,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Send the request (retrying where allowed) and parse a 2xx answer."""
+        response = await self._send(operation, method, path, params, body)
+        data = self._json(response)
+
+        if isinstance(data, Mapping) and data.get("success") is False:
+            said = parse_error_body(response.content).message
+            raise UnexpectedResponseError(
+                "The server reported that the request failed without saying why. "
+                "Try again; if it keeps happening, contact SmartphoneKey support.",
+                status=response.status_code,
+                server_message=self._redactor.redact(said) if said else None,
+            )
+        try:
+            return parse(data)
+        except ResponseShapeError as exc:
+            log.debug("%s %s: unexpected answer: %s", method, path, exc)
+            raise UnexpectedResponseError(
+                "The server's answer is missing information the app needs "
+                f"({exc}). Try again later; if it keeps happening, the app may need "
+                "an update.",
+                status=response.status_code,
+            ) from None
+
+    async def _send(
+        self,
+        operation: Operation,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> httpx.Response:
+        url = self._base + path
+        attempt = 0
+        while True:
+            # Asked on every attempt: a key re-entered meanwhile is used at once.
+            credentials = self._credentials()
+            self._redactor.add_secrets(credentials.api_key, credentials.token)
+            headers = auth_headers(credentials)
+            secrets = tuple(s for s in (credentials.api_key, credentials.token) if s)
+
+            started = time.monotonic()
+            failure: ApiError
+            wait: float | None
+            try:
+                response = await self._http.request(
+                    method, url, params=params, json=body, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                failure = self._transport_error(method, exc)
+                elapsed = (time.monotonic() - started) * 1000
+                log.debug("%s %s failed after %.0f ms: %r", method, path, elapsed, exc)
+                retry = may_retry_exception(method, exc)
+                wait = self._retry.backoff(attempt) if retry else None
+            else:
+                elapsed = (time.monotonic() - started) * 1000
+                log.debug(
+                    "%s %s -> %d in %.0f ms",
+                    method,
+                    path,
+                    response.status_code,
+                    elapsed,
+                )
+                status = response.status_code
+                if 200 <= status < 300:
+                    return response
+
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                failure = error_for_response(
+                    operation,
+                    status,
+                    response.headers,
+                    response.content,
+                    secrets=secrets,
+                    retry_after=retry_after,
+                    request_url=str(response.request.url),
+                )
+                retry = may_retry_status(method, status)
+                wait = self._retry.delay(attempt, retry_after) if retry else None
+                if retry and wait is None:
+                    log.debug(
+                        "%s %s: Retry-After %s s is too long", method, path, retry_after
+                    )
+
+            # Raised out here, not inside the except block, so the error does not
+            # keep the httpx exception (and the request headers it references)
+            # as its __context__.
+            attempt += 1
+            if wait is None or attempt >= self._retry.max_attempts:
+                raise failure
+            log.debug(
+                "%s %s: retry %d of %d in %.2f s",
+                method,
+                path,
+                attempt,
+                self._retry.max_attempts - 1,
+                wait,
+            )
+            await self._retry.sleep(wait)
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"The server's answer could not be read (HTTP {response.status_code}, "
+                "not JSON). Check that the server address in Settings points at the "
+                "SmartphoneKey API.",
+                status=response.status_code,
+            ) from None
+
+    def _transport_error(self, method: str, exc: httpx.HTTPError) -> ApiError:
+        """The ApiError for a request that got no HTTP answer."""
+        host = self._host
+        detail = self._redactor.redact(f"{type(exc).__name__}: {exc}")
+        maybe_done = (
+            " The change may have been saved anyway: reload to check before "
+            "trying again."
+            if method.upper() == "POST"
+            else ""
+        )
+
+        if isinstance(exc, httpx.ConnectTimeout):
+            sentence = (
+                f"Could not connect to {host} within {self._timeouts.connect:g} "
+                "seconds. Check the network connection and try again."
+            )
+            return ApiTimeoutError(sentence, detail=detail)
+        if isinstance(exc, httpx.PoolTimeout):
+            sentence = (
+                "Too many requests are waiting for a connection. Wait a moment and "
+                "try again."
+            )
+            return ApiTimeoutError(sentence, detail=detail)
+        if isinstance(exc, httpx.TimeoutException):
+            sentence = (
+                f"The server {host} did not answer within {self._timeouts.read:g} "
+                f"seconds. Check the network connection and try again.{maybe_done}"
+            )
+            return ApiTimeoutError(sentence, detail=detail)
+        if isinstance(exc, httpx.ConnectError) and _is_tls_failure(exc):
+            sentence = (
+                f"A secure connection to {host} could not be established. Check the "
+                "server address in Settings, and that this computer's date and time "
+                "are correct."
+            )
+            return TlsError(sentence, detail=detail)
+        if isinstance(exc, httpx.ProxyError):
+            sentence = (
+                f"The network proxy refused the connection to {host}. Check the "
+                "proxy settings of this computer."
+            )
+            return ConnectionFailedError(sentence, detail=detail)
+        if isinstance(exc, httpx.ConnectError):
+            sentence = (
+                f"Could not connect to {host}. Check the network connection and the "
+                "server address in Settings."
+            )
+            return ConnectionFailedError(sentence, detail=detail)
+        if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+            sentence = (
+                f"The connection to {host} broke before the answer arrived. Try "
+                f"again.{maybe_done}"
+            )
+            return ConnectionFailedError(sentence, detail=detail)
+        return UnexpectedResponseError(
+            f"The exchange with {host} failed ({type(exc).__name__}). Try again; if "
+            "it keeps happening, the app may need an update.",
+            detail=detail,
+        )
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError | ssl.CertificateError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
