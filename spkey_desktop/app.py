@@ -1,9 +1,73 @@
-"""Entry point: parses the command line, builds the object graph, starts the loop."""
+"""Entry point: parses the command line, builds the object graph, starts the loop.
+
+Every collaborator is built here once and handed in through constructors: the
+paths, settings, keychain, HTTP client, roster store and services, then the
+window. ``spkey-desktop --demo`` also starts the built-in server in-process on a
+loopback port, so the app runs out of the box.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from spkey_desktop import __version__
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOptions:
+    home: Path | None
+    demo: bool
+    screenshot: Path | None
+    profile: str | None
+    demo_users: int | None
+
+
+def parse_window_args(argv: Sequence[str]) -> WindowOptions:
+    parser = argparse.ArgumentParser(
+        prog="spkey-desktop",
+        description="Manage the licence plates registered on SmartphoneKey users. "
+        "Commands without a window: normalize, profile (see "
+        "'spkey-desktop normalize --help').",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        type=Path,
+        help=(
+            "keep every file the app writes under DIR "
+            "(default: $SPKEY_DESKTOP_HOME, else the platform's folders)"
+        ),
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in server with demo data and connect to it",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        type=Path,
+        help="render the main window after the first load to a PNG file and exit",
+    )
+    parser.add_argument("--profile", help="the connection profile to open")
+    parser.add_argument("--demo-users", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(list(argv))
+    return WindowOptions(
+        home=args.home,
+        demo=args.demo,
+        screenshot=args.screenshot,
+        profile=args.profile,
+        demo_users=args.demo_users,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -14,7 +78,51 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if any(arg in COMMAND_NAMES for arg in args if not arg.startswith("-")):
         return run(args)
-    raise SystemExit("the window is not available yet")
+    return run_window(parse_window_args(args))
+
+
+def run_window(options: WindowOptions) -> int:
+    """Start Qt and the asyncio loop on it, and run the window until it closes."""
+    if options.screenshot and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        # A screenshot needs no screen: render off-screen on a headless machine.
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from spkey_desktop.startup_check import missing_system_libraries
+
+    problem = missing_system_libraries()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from spkey_desktop.window_session import WindowSession
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("spkey-desktop")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)
+    logging.basicConfig(level=logging.INFO)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    session = WindowSession(app, options)
+    try:
+        return loop.run_until_complete(_run(session))
+    finally:
+        loop.close()
+
+
+async def _run(session: object) -> int:
+    from spkey_desktop.window_session import WindowSession
+
+    assert isinstance(session, WindowSession)
+    async with AsyncExitStack() as stack:
+        return await session.run(stack)
 
 
 if __name__ == "__main__":

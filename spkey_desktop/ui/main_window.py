@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,6 +60,11 @@ class ConnectionInfo:
 
 
 class MainWindow(QMainWindow):
+    """The roster on the left, the selected user's plates on the right."""
+
+    #: The window was closed; the session shuts down after this.
+    closed = Signal()
+
     def __init__(
         self,
         service: RosterService,
@@ -343,8 +348,16 @@ class MainWindow(QMainWindow):
             return await action()
 
     def refresh(self) -> None:
+        self.refresh_now()
+
+    def refresh_now(self) -> asyncio.Task[None]:
+        """Start a refresh of every roster user (or return the one running)."""
         if self._refresh_task is None:
-            self._refresh_task = self._spawn(self._refresh())  # type: ignore[assignment]
+            task = asyncio.ensure_future(self._refresh())
+            self._tasks.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
+            self._refresh_task = task
+        return self._refresh_task
 
     def cancel_refresh(self) -> None:
         if self._refresh_task is not None:
@@ -401,6 +414,9 @@ class MainWindow(QMainWindow):
         dialog.credentials_rejected.connect(
             lambda error: self._spawn(self._on_credentials_rejected(error))
         )
+        dialog.cancelled_while_sending.connect(
+            lambda user: self._spawn(self._reload_user(user.user_id))
+        )
         dialog.finished.connect(lambda _result: self._after_add(dialog))
         dialog.open()
 
@@ -408,6 +424,9 @@ class MainWindow(QMainWindow):
         self, user: RosterUser, plate: str, label: str
     ) -> PlateChange:
         return await self._service.add_plate(user, plate, label)
+
+    async def _reload_user(self, user_id: str) -> None:
+        self.apply_user(await self._service.fetch_user(user_id))
 
     def _after_add(self, dialog: AddPlateDialog) -> None:
         change = dialog.result_change
@@ -513,6 +532,7 @@ class MainWindow(QMainWindow):
         for task in list(self._tasks):
             task.cancel()
         super().closeEvent(event)
+        self.closed.emit()
 
 
 def _b64(data: QByteArray) -> str:

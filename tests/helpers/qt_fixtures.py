@@ -1,1 +1,39 @@
-"""Shared pytest fixtures; registered in tests/conftest.py."""
+"""Qt fixtures: the qasync event loop on pytest-qt's QApplication.
+
+The app runs asyncio on the Qt event loop through qasync. In tests the loop is
+created as "already running" on pytest-qt's QApplication, so coroutines the
+widgets start make progress whenever ``qtbot.waitUntil`` or ``waitSignal``
+spins Qt's event loop, exactly as they do under ``app.exec()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+# Widget tests render off-screen; the test that needs a real X window (Xvfb)
+# starts the app in a subprocess with its own QT_QPA_PLATFORM and DISPLAY.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        for _ in range(20):
+            if all(t.done() for t in pending):
+                break
+            qapp.processEvents()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)

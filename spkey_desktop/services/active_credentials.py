@@ -1,0 +1,69 @@
+"""The credentials the API client sends, read from the keychain off the UI thread.
+
+The client asks its credentials provider on every request, so the provider must
+answer from memory: this holder is that provider. It is filled from the keychain
+(or from the session-only store when there is no keychain) in an executor, since
+a keychain call can block for as long as an unlock prompt stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal, Protocol
+
+from spkey_desktop.api.auth import Credentials
+
+SecretKind = Literal["api_key", "jwt"]
+
+
+class SecretStore(Protocol):
+    """What this module needs of a credential store (keychain or session-only)."""
+
+    def load(self, profile: str, kind: SecretKind) -> str | None: ...
+
+    def save(self, profile: str, kind: SecretKind, secret: str) -> None: ...
+
+
+def kinds_for(auth: str) -> tuple[SecretKind, ...]:
+    """Which secrets a profile's auth setting ("api_key", "jwt", "both") sends."""
+    if auth == "both":
+        return ("api_key", "jwt")
+    return ("jwt",) if auth == "jwt" else ("api_key",)
+
+
+class ActiveCredentials:
+    """A credentials provider answering from memory, refilled from a store."""
+
+    def __init__(self, credentials: Credentials | None = None) -> None:
+        self._credentials = credentials or Credentials()
+
+    def __call__(self) -> Credentials:
+        return self._credentials
+
+    def set(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+
+    async def load(self, store: SecretStore, profile: str, auth: str) -> Credentials:
+        """Read the profile's secrets in an executor and start sending them."""
+        loop = asyncio.get_running_loop()
+        values = {
+            kind: await loop.run_in_executor(None, store.load, profile, kind)
+            for kind in kinds_for(auth)
+        }
+        self._credentials = Credentials(
+            api_key=values.get("api_key"), token=values.get("jwt")
+        )
+        return self._credentials
+
+    async def save(
+        self, store: SecretStore, profile: str, secrets: dict[SecretKind, str]
+    ) -> None:
+        """Store new secrets in an executor, then send them from now on."""
+        loop = asyncio.get_running_loop()
+        for kind, secret in secrets.items():
+            await loop.run_in_executor(None, store.save, profile, kind, secret)
+        current = self._credentials
+        self._credentials = Credentials(
+            api_key=secrets.get("api_key", current.api_key),
+            token=secrets.get("jwt", current.token),
+        )

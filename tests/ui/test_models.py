@@ -1,0 +1,135 @@
+"""The roster and plate models: qtmodeltester, search, sorting, updates by id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from spkey_desktop.store.roster import RosterPlate, RosterUser
+from spkey_desktop.ui.models import (
+    RECORD_ROLE,
+    PlatesTableModel,
+    RosterColumn,
+    RosterFilterProxy,
+    RosterTableModel,
+    format_age,
+)
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def make_user(
+    user_id: str, first: str, last: str, *plates: str, email: str = "", phone: str = ""
+) -> RosterUser:
+    return RosterUser(
+        user_id=user_id,
+        first_name=first,
+        last_name=last,
+        email=email or f"{first.lower()}@example.com",
+        phone=phone,
+        status="ACTIVE",
+        plates=tuple(RosterPlate(p, "", NOW) for p in plates),
+        fetched_at=NOW,
+    )
+
+
+@pytest.fixture
+def users() -> list[RosterUser]:
+    return [
+        make_user("u1", "Anna", "Kowalska", "WX12345", phone="+48 600 100 200"),
+        make_user("u2", "Jürgen", "Müller", "B AB 123", "MUC7"),
+        make_user("u3", "Zoë", "Smith"),
+    ]
+
+
+def test_roster_model_passes_modeltester(qtmodeltester, users) -> None:
+    model = RosterTableModel()
+    model.set_users(users)
+    qtmodeltester.check(model, force_py=True)
+    model.upsert(make_user("u4", "New", "User", "PO1"))
+    model.remove("u2")
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_proxy_passes_modeltester_while_filtering(qtmodeltester, users) -> None:
+    model = RosterTableModel()
+    model.set_users(users)
+    proxy = RosterFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("kow")
+    qtmodeltester.check(proxy, force_py=True)
+
+
+def test_plates_model_passes_modeltester(qtmodeltester, users) -> None:
+    model = PlatesTableModel()
+    model.set_plates(users[1].plates)
+    qtmodeltester.check(model, force_py=True)
+
+
+@pytest.mark.parametrize(
+    ("needle", "expected"),
+    [
+        ("", {"u1", "u2", "u3"}),
+        ("anna", {"u1"}),
+        ("MÜLLER", {"u2"}),
+        ("zoë@", {"u3"}),
+        ("600 100", {"u1"}),
+        ("600100200", {"u1"}),
+        ("wx12345", {"u1"}),
+        ("wx-123", {"u1"}),
+        ("muc", {"u2"}),
+        ("nobody", set()),
+    ],
+)
+def test_search_filters_name_email_phone_and_plates(users, needle, expected) -> None:
+    model = RosterTableModel()
+    model.set_users(users)
+    proxy = RosterFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search(needle)
+    shown = {
+        proxy.index(r, 0).data(RECORD_ROLE).user_id for r in range(proxy.rowCount())
+    }
+    assert shown == expected
+
+
+def test_upsert_updates_row_in_place_and_search_follows(users) -> None:
+    model = RosterTableModel()
+    model.set_users(users)
+    proxy = RosterFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("NEWPLATE")
+    assert proxy.rowCount() == 0
+
+    model.upsert(users[2].with_plates([RosterPlate("NEWPLATE1")]))
+
+    assert model.rowCount() == 3
+    assert proxy.rowCount() == 1
+    assert proxy.index(0, RosterColumn.PLATES).data() == "1"
+
+
+def test_sorting_by_plate_count_is_numeric(users) -> None:
+    model = RosterTableModel()
+    many = make_user("u9", "Many", "Plates", *[f"P{i}" for i in range(10)])
+    model.set_users([*users, many])
+    proxy = RosterFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(RosterColumn.PLATES, Qt.SortOrder.DescendingOrder)
+    assert proxy.index(0, 0).data(RECORD_ROLE).user_id == "u9"
+    assert proxy.index(3, 0).data(RECORD_ROLE).user_id == "u3"
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=5), "just now"),
+        (timedelta(minutes=3), "3 min ago"),
+        (timedelta(hours=5), "5 h ago"),
+        (timedelta(days=2), "2 days ago"),
+    ],
+)
+def test_format_age(delta, text) -> None:
+    assert format_age(NOW - delta, now=NOW) == text
+    assert format_age(None) == "never"
