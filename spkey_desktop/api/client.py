@@ -6,7 +6,7 @@ subclass from errors.py whose str() is a sentence for the operator.
 
     async with SpkeyClient("https://api.example.com", keychain.credentials) as api:
         user = await api.find_user_by_email("driver@example.com")
-        plates = await api.list_license_plates(user.uuid)
+        plates = await api.list_plates(user.uuid)
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ class SpkeyClient:
 
     # --- plates ------------------------------------------------------------------
 
-    async def list_license_plates(self, user_id: str) -> PlateList:
+    async def list_plates(self, user_id: str) -> PlateList:
         user_id = _required(user_id, "A user id is needed to load plates.")
         return await self._transport.call(
             _user_operation("GetLicensePlates", user_id),
@@ -190,7 +190,7 @@ class SpkeyClient:
             PlateList.from_json,
         )
 
-    async def add_license_plate(
+    async def add_plate(
         self, user_id: str, plate: str, label: str = ""
     ) -> PlateCommandResult:
         """Register ``plate`` (send it in canonical form) on the user.
@@ -208,9 +208,7 @@ class SpkeyClient:
             body={"plate": plate, "label": label},
         )
 
-    async def remove_license_plate(
-        self, user_id: str, plate: str
-    ) -> PlateCommandResult:
+    async def remove_plate(self, user_id: str, plate: str) -> PlateCommandResult:
         """Remove ``plate`` from the user; PlateNotFoundError (a NotFoundError)
         if the user does not have it."""
         user_id = _required(user_id, "A user id is needed to remove a plate.")
