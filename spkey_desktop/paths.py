@@ -1,0 +1,79 @@
+"""Where the app keeps its files: every file it writes lives under one of four folders.
+
+The folders come from, in this order: an explicit home folder (``--home DIR``),
+the environment variable ``SPKEY_DESKTOP_HOME``, or the platform's per-user folders
+(``~/.config/spkey-desktop`` and friends on Linux, ``%APPDATA%`` on Windows, …).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "spkey-desktop"
+HOME_ENV = "SPKEY_DESKTOP_HOME"
+
+# Private to the operator: settings name servers, logs name users and plates.
+DIR_MODE = 0o700
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+    cache_dir: Path
+
+    @classmethod
+    def under(cls, home: str | os.PathLike[str]) -> AppPaths:
+        """All four folders inside one home folder (``--home``, tests, portable use)."""
+        root = Path(home).expanduser().absolute()
+        return cls(
+            config_dir=root / "config",
+            data_dir=root / "data",
+            log_dir=root / "logs",
+            cache_dir=root / "cache",
+        )
+
+    @classmethod
+    def platform_default(cls) -> AppPaths:
+        """The platform's per-user folders for this app."""
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        )
+
+    @classmethod
+    def resolve(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> AppPaths:
+        """The folders for this run: ``home``, else ``$SPKEY_DESKTOP_HOME``, else
+        the platform's folders. An empty value counts as not given."""
+        if home is not None and str(home) != "":
+            return cls.under(home)
+
+        from_env = (os.environ if environ is None else environ).get(HOME_ENV, "")
+        if from_env:
+            return cls.under(from_env)
+
+        return cls.platform_default()
+
+    def all(self) -> tuple[Path, ...]:
+        return (self.config_dir, self.data_dir, self.log_dir, self.cache_dir)
+
+    def ensure(self) -> AppPaths:
+        """Create the folders (and missing parents); make them private to the user."""
+        for folder in self.all():
+            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            # mkdir's mode is filtered by the umask and ignored for an existing
+            # folder, so set it explicitly. On Windows chmod only affects read-only.
+            folder.chmod(DIR_MODE)
+        return self
