@@ -12,6 +12,7 @@ import asyncio
 from typing import Literal, Protocol
 
 from spkey_desktop.api.auth import Credentials
+from spkey_desktop.api.redaction import RedactSecretsFilter
 
 SecretKind = Literal["api_key", "jwt"]
 
@@ -34,13 +35,17 @@ def kinds_for(auth: str) -> tuple[SecretKind, ...]:
 class ActiveCredentials:
     """A credentials provider answering from memory, refilled from a store."""
 
-    def __init__(self, credentials: Credentials | None = None) -> None:
-        self._credentials = credentials or Credentials()
+    def __init__(self, redactor: RedactSecretsFilter | None = None) -> None:
+        self._redactor = redactor
+        self._credentials = Credentials()
 
     def __call__(self) -> Credentials:
         return self._credentials
 
     def set(self, credentials: Credentials) -> None:
+        """Send these from now on; the log redactor learns them first."""
+        if self._redactor is not None:
+            self._redactor.add_secrets(credentials.api_key, credentials.token)
         self._credentials = credentials
 
     async def load(self, store: SecretStore, profile: str, auth: str) -> Credentials:
@@ -50,9 +55,7 @@ class ActiveCredentials:
             kind: await loop.run_in_executor(None, store.load, profile, kind)
             for kind in kinds_for(auth)
         }
-        self._credentials = Credentials(
-            api_key=values.get("api_key"), token=values.get("jwt")
-        )
+        self.set(Credentials(api_key=values.get("api_key"), token=values.get("jwt")))
         return self._credentials
 
     async def save(
@@ -63,7 +66,9 @@ class ActiveCredentials:
         for kind, secret in secrets.items():
             await loop.run_in_executor(None, store.save, profile, kind, secret)
         current = self._credentials
-        self._credentials = Credentials(
-            api_key=secrets.get("api_key", current.api_key),
-            token=secrets.get("jwt", current.token),
+        self.set(
+            Credentials(
+                api_key=secrets.get("api_key", current.api_key),
+                token=secrets.get("jwt", current.token),
+            )
         )

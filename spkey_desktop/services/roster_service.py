@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from spkey_desktop.api.client import SpkeyClient
-from spkey_desktop.api.errors import AlreadyExistsError, ApiError, NotFoundError
+from spkey_desktop.api.errors import AlreadyExistsError, ApiError, PlateNotFoundError
 from spkey_desktop.api.models import PlateCommandResult, UserRef
 from spkey_desktop.store.roster import RosterPlate, RosterStore, RosterUser
 
@@ -203,7 +203,7 @@ class RosterService:
         """Remove a plate; one that is already gone counts as removed."""
         try:
             result = await self._client.remove_plate(user.user_id, plate)
-        except NotFoundError:
+        except PlateNotFoundError:
             return PlateChange(
                 await self.fetch_user(user.user_id), PlateOutcome.ALREADY_GONE, plate
             )

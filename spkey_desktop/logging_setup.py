@@ -1,0 +1,45 @@
+"""Where the app's log goes: a rotating file under the platform's log folder.
+
+Routine steps are logged at debug, what an operator did at info, and only what
+needs attention at warning. Every record passes a redaction filter on the
+handlers themselves, so a secret cannot reach a log file from any logger, even
+one that is not the API client's.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from spkey_desktop.api.redaction import RedactSecretsFilter
+
+LOG_FILE_NAME = "spkey-desktop.log"
+MAX_LOG_BYTES = 1_000_000
+KEPT_LOG_FILES = 5
+
+
+def configure_logging(log_dir: Path, redactor: RedactSecretsFilter) -> Path:
+    """Send records to a rotating log file and warnings to standard error."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / LOG_FILE_NAME
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=MAX_LOG_BYTES, backupCount=KEPT_LOG_FILES, encoding="utf-8"
+    )
+    file_handler.setLevel(logging.DEBUG)
+    file_handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    )
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for handler in (file_handler, console):
+        handler.addFilter(redactor)
+
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    root.addHandler(file_handler)
+    root.addHandler(console)
+    # httpcore's debug output is byte-level noise; keep its warnings only.
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    return path
