@@ -56,27 +56,22 @@ class CredentialError(Exception):
 class KeychainUnavailableError(CredentialError):
     """There is no keychain, or it refused: offer ``SessionCredentialStore``.
 
-    ``reason`` is the technical part alone, for a command-line message.
+    ``summary`` is the first sentence alone (what went wrong, without the offer),
+    ``reason`` the technical part in it; both for a command-line message.
     """
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
+    def __init__(self, summary: str, reason: str) -> None:
+        super().__init__(f"{summary} {SESSION_ONLY_OFFER}")
+        self.summary = summary
         self.reason = reason
 
     @classmethod
     def missing(cls, reason: str) -> KeychainUnavailableError:
-        return cls(
-            f"No keychain is available on this computer ({reason}). "
-            + SESSION_ONLY_OFFER,
-            reason,
-        )
+        return cls(f"No keychain is available on this computer ({reason}).", reason)
 
     @classmethod
     def failed(cls, reason: str) -> KeychainUnavailableError:
-        return cls(
-            f"The keychain could not be used ({reason}). " + SESSION_ONLY_OFFER,
-            reason,
-        )
+        return cls(f"The keychain could not be used ({reason}).", reason)
 
 
 class CredentialIncompleteError(CredentialError):

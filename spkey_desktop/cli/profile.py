@@ -1,15 +1,286 @@
-"""The `spkey-desktop profile` command (being written)."""
+"""``spkey-desktop profile add|list|remove``: connection profiles without a window.
+
+Secrets never come from the command line (it ends up in shell history and in the
+process list): ``add`` reads them from standard input, one line each, API key
+first, or asks for them at the terminal. They go to the keychain only.
+
+Exit status: 0 done; 1 refused or failed (the profile exists, is missing, the
+keychain could not be used); 2 wrong input (name, address, CA file, secrets).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import getpass
+import sys
+from pathlib import Path
 from typing import Any
+
+from spkey_desktop.credentials import (
+    CREDENTIAL_KINDS,
+    CredentialError,
+    CredentialIncompleteError,
+    CredentialKind,
+    CredentialStore,
+    KeychainUnavailableError,
+)
+from spkey_desktop.paths import AppPaths
+from spkey_desktop.settings import (
+    AUTH_METHODS,
+    ConnectionProfile,
+    Settings,
+    SettingsStore,
+    profile_name_problem,
+)
+from spkey_desktop.urls import base_url_problem
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_LABELS: dict[CredentialKind, str] = {"api_key": "API key", "jwt": "token (JWT)"}
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, status: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("profile", help="(not available yet)")
-    parser.set_defaults(func=_run)
+    parser = subparsers.add_parser(
+        "profile",
+        help="add, list or remove connection profiles",
+        description="Manage the servers the app connects to. "
+        "Credentials are kept in the operating system's keychain.",
+    )
+    commands = parser.add_subparsers(dest="profile_command", required=True)
+
+    add = commands.add_parser(
+        "add",
+        help="add a connection profile and store its credentials",
+        description="Add a connection profile. The secrets are read from standard "
+        "input, one line each (the API key first, then the token), or asked for "
+        "at the terminal; no option takes a secret.",
+    )
+    add.add_argument("name", help="the profile's name, e.g. 'Production'")
+    add.add_argument("--url", required=True, help="the server's base address")
+    add.add_argument(
+        "--auth",
+        required=True,
+        choices=AUTH_METHODS,
+        help="which credentials the server gets: an API key, a JWT or both",
+    )
+    add.add_argument(
+        "--ca-bundle",
+        metavar="FILE",
+        help="PEM file of the certificate authorities to trust for this server",
+    )
+    add.set_defaults(func=_guarded(_add))
+
+    show = commands.add_parser(
+        "list",
+        help="list the profiles and whether their credentials are stored",
+        description="List the profiles (* marks the active one) and whether each "
+        "secret is in the keychain. Secrets are never shown.",
+    )
+    show.set_defaults(func=_guarded(_list))
+
+    remove = commands.add_parser(
+        "remove",
+        help="remove a profile and its credentials",
+        description="Remove a profile from the settings and its secrets from the "
+        "keychain.",
+    )
+    remove.add_argument("name")
+    remove.set_defaults(func=_guarded(_remove))
 
 
-def _run(args: argparse.Namespace) -> int:
-    raise SystemExit("spkey-desktop profile is not available yet")
+def _guarded(command: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            status: int = command(args)
+        except _Refused as refusal:
+            print(f"spkey-desktop profile: {refusal}", file=sys.stderr)
+            return refusal.status
+        return status
+
+    return run
+
+
+def _add(args: argparse.Namespace) -> int:
+    # Check everything that can be checked before asking for a secret.
+    problem = profile_name_problem(args.name) or base_url_problem(args.url)
+    if problem:
+        raise _Refused(problem, EXIT_USAGE)
+    ca_bundle = _ca_bundle(args.ca_bundle)
+
+    paths = AppPaths.resolve(args.home).ensure()
+    store = SettingsStore(paths.config_dir)
+    settings = _load(store)
+    if settings.profile(args.name) is not None:
+        raise _Refused(
+            f"A profile named {args.name!r} already exists; remove it first with "
+            f"'spkey-desktop profile remove {args.name}'."
+        )
+    profile = ConnectionProfile(args.name, args.url.strip(), args.auth, ca_bundle)
+    kinds = profile.credential_kinds
+    secrets = {kind: _ask(kind, args.name, n) for n, kind in enumerate(kinds, 1)}
+
+    keychain = CredentialStore()
+    try:
+        # Secrets left by an earlier profile of this name must not linger.
+        keychain.delete(profile.name)
+        for kind, secret in secrets.items():
+            keychain.save(profile.name, kind, secret)
+    except CredentialError as error:
+        _forget(keychain, profile.name)
+        raise _Refused(
+            f"{_keychain_problem(error)} The profile was not added."
+        ) from None
+
+    updated = settings.with_profile(profile)
+    if updated.active_profile is None:
+        updated = updated.with_active(profile.name)
+    try:
+        store.save(updated)
+    except OSError as error:
+        _forget(keychain, profile.name)
+        raise _Refused(
+            f"Could not write {store.settings_path} ({error.strerror or error}); "
+            "the profile was not added."
+        ) from None
+
+    stored = " and ".join(_LABELS[kind] for kind in secrets)
+    verb = "are" if len(secrets) > 1 else "is"
+    print(
+        f"Added profile {profile.name!r} ({profile.base_url}); its {stored} {verb} "
+        "in the keychain."
+    )
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    settings = _load(SettingsStore(AppPaths.resolve(args.home).config_dir))
+    if not settings.profiles:
+        print(
+            "No connection profiles. Add one with: spkey-desktop profile add NAME "
+            "--url URL --auth api_key"
+        )
+        return 0
+
+    keychain = CredentialStore()
+    unavailable: list[str] = []
+    rows: list[tuple[str, ...]] = [("", "NAME", "URL", "AUTH", "API KEY", "JWT")]
+    for profile in settings.profiles:
+        marks = [
+            _status(keychain, profile, kind, unavailable) for kind in CREDENTIAL_KINDS
+        ]
+        active = "*" if profile.name == settings.active_profile else ""
+        rows.append((active, profile.name, profile.base_url, profile.auth, *marks))
+
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(
+                cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
+    if unavailable:
+        print(
+            f"spkey-desktop profile: {unavailable[0]} Whether the secrets are "
+            "stored is unknown.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    store = SettingsStore(AppPaths.resolve(args.home).config_dir)
+    settings = _load(store)
+    if settings.profile(args.name) is None:
+        names = ", ".join(repr(p.name) for p in settings.profiles) or "none"
+        raise _Refused(f"There is no profile named {args.name!r} (profiles: {names}).")
+
+    # The keychain first: if it refuses, nothing has changed and a retry works.
+    try:
+        CredentialStore().delete(args.name)
+    except CredentialError as error:
+        raise _Refused(f"{_keychain_problem(error)} Nothing was removed.") from None
+    try:
+        store.save(settings.without_profile(args.name))
+    except OSError as error:
+        raise _Refused(
+            f"Its credentials were deleted, but {store.settings_path} could not be "
+            f"written ({error.strerror or error}); the profile is still listed."
+        ) from None
+
+    print(f"Removed profile {args.name!r} and its credentials.")
+    return 0
+
+
+def _load(store: SettingsStore) -> Settings:
+    loaded = store.load()
+    if loaded.warning:
+        print(f"spkey-desktop profile: {loaded.warning}", file=sys.stderr)
+    return loaded.value
+
+
+def _ca_bundle(value: str | None) -> str | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser().absolute()
+    if not path.is_file():
+        raise _Refused(f"The CA bundle {path} is not a file.", EXIT_USAGE)
+    return str(path)
+
+
+def _ask(kind: CredentialKind, profile: str, line: int) -> str:
+    label = _LABELS[kind]
+    if sys.stdin is not None and sys.stdin.isatty():
+        secret = getpass.getpass(f"{label[0].upper()}{label[1:]} for {profile!r}: ")
+    else:
+        text = sys.stdin.readline() if sys.stdin is not None else ""
+        if not text:
+            raise _Refused(
+                f"Expected the {label} on line {line} of standard input "
+                "(one secret per line: the API key first, then the token).",
+                EXIT_USAGE,
+            )
+        secret = text
+    secret = secret.strip()
+    if not secret:
+        raise _Refused(f"The {label} is empty.", EXIT_USAGE)
+    return secret
+
+
+def _status(
+    keychain: CredentialStore,
+    profile: ConnectionProfile,
+    kind: CredentialKind,
+    unavailable: list[str],
+) -> str:
+    if kind not in profile.credential_kinds:
+        return "-"
+    if unavailable:
+        return "unknown"
+    try:
+        return "stored" if keychain.has(profile.name, kind) else "missing"
+    except CredentialIncompleteError:
+        return "incomplete"
+    except KeychainUnavailableError as error:
+        unavailable.append(error.summary)
+        return "unknown"
+
+
+def _keychain_problem(error: CredentialError) -> str:
+    if isinstance(error, KeychainUnavailableError):
+        # The app's sentence offers a session-only choice a command cannot make.
+        return error.summary
+    return str(error)
+
+
+def _forget(keychain: CredentialStore, profile: str) -> None:
+    """Undo a half-done add; the keychain may be the very thing that failed."""
+    with contextlib.suppress(CredentialError):
+        keychain.delete(profile)
