@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.helpers.server_fixtures",
     "tests.helpers.keychain_fixtures",
     "tests.helpers.qt_fixtures",
+    "tests.helpers.api_fixtures",
 ]

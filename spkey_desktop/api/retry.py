@@ -23,8 +23,8 @@ The rules:
 from __future__ import annotations
 
 import asyncio
-import math
 import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,13 +113,12 @@ def parse_retry_after(
     if text.isascii() and text.isdigit():
         return float(text)
 
-    # Not in RFC 9110, but sent by some proxies: "1.5".
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    # Not in RFC 9110, but sent by some proxies: "1.5". (ASCII only: float()
+    # would also read digits of other scripts.)
+    if text.isascii() and re.fullmatch(r"[0-9]*\.?[0-9]+", text):
+        return float(text)
+    if re.fullmatch(r"[-+]?[0-9.eE+-]+|[-+]?(inf|nan|infinity)", text, re.I):
+        return None
 
     try:
         when = parsedate_to_datetime(text)

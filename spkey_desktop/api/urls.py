@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import httpx
 
 from .errors import InsecureUrlError
+
+# A DNS name (IDNs arrive punycoded), an IPv4 address, or an IPv6 literal.
+_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|[0-9A-Fa-f:.]+")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -44,6 +48,11 @@ def check_base_url(base_url: str) -> httpx.URL:
         raise InsecureUrlError(
             "The server address must start with https:// followed by a host name, "
             "like https://api.example.com. Correct it in Settings."
+        )
+    if not _HOST.fullmatch(url.raw_host.decode("ascii", "replace")):
+        raise InsecureUrlError(
+            "The server address does not contain a valid host name. Enter it like "
+            "https://api.example.com in Settings."
         )
     if url.userinfo:
         raise InsecureUrlError(
