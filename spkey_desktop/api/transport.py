@@ -153,17 +153,22 @@ class ApiTransport:
             headers = auth_headers(credentials)
             secrets = tuple(s for s in (credentials.api_key, credentials.token) if s)
 
+            request = self._http.build_request(
+                method, url, params=params, json=body, headers=headers
+            )
+            target = request.url.raw_path.decode("ascii")
+
             started = time.monotonic()
             failure: ApiError
             wait: float | None
             try:
-                response = await self._http.request(
-                    method, url, params=params, json=body, headers=headers
-                )
+                response = await self._http.send(request)
             except httpx.HTTPError as exc:
                 failure = self._transport_error(method, exc)
                 elapsed = (time.monotonic() - started) * 1000
-                log.debug("%s %s failed after %.0f ms: %r", method, path, elapsed, exc)
+                log.debug(
+                    "%s %s failed after %.0f ms: %r", method, target, elapsed, exc
+                )
                 retry = may_retry_exception(method, exc)
                 wait = self._retry.backoff(attempt) if retry else None
             else:
@@ -171,7 +176,7 @@ class ApiTransport:
                 log.debug(
                     "%s %s -> %d in %.0f ms",
                     method,
-                    path,
+                    target,
                     response.status_code,
                     elapsed,
                 )
@@ -193,7 +198,10 @@ class ApiTransport:
                 wait = self._retry.delay(attempt, retry_after) if retry else None
                 if retry and wait is None:
                     log.debug(
-                        "%s %s: Retry-After %s s is too long", method, path, retry_after
+                        "%s %s: Retry-After %s s is too long",
+                        method,
+                        target,
+                        retry_after,
                     )
 
             # Raised out here, not inside the except block, so the error does not
@@ -205,7 +213,7 @@ class ApiTransport:
             log.debug(
                 "%s %s: retry %d of %d in %.2f s",
                 method,
-                path,
+                target,
                 attempt,
                 self._retry.max_attempts - 1,
                 wait,
