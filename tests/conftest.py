@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.helpers.keychain_fixtures",
     "tests.helpers.qt_fixtures",
     "tests.helpers.api_fixtures",
+    "tests.helpers.ci_policy",
 ]
