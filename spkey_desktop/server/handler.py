@@ -108,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "spkey-local/1.0"
     sys_version = ""
     timeout = IDLE_TIMEOUT_S
+    # Headers and body go out in separate writes; without this, Nagle's
+    # algorithm and delayed ACKs add ~40 ms to every response.
+    disable_nagle_algorithm = True
     server: HttpServer
 
     def do_GET(self) -> None:
@@ -124,8 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
         target = urlsplit(self.path)
         body = self._read_body()
         fault = service.faults.next_fault()
+        operation = _operation(self.command, target.path)
 
-        def finish(reply: Reply | None, operation: str | None) -> None:
+        def finish(reply: Reply | None) -> None:
             headers = {} if reply is None else self._send(reply)
             if reply is None:
                 self._drop()
@@ -144,19 +148,19 @@ class _Handler(BaseHTTPRequestHandler):
             )
 
         if not service.pause(service.latency_s):
-            return finish(None, None)
+            return finish(None)
         if fault is not None and not fault.after_handler:
             early = self._fault(fault)
             if not isinstance(early, _Proceed):
-                return finish(early, None)
+                return finish(early)
 
-        reply, operation = self._dispatch(target.path, target.query, body)
+        reply = self._dispatch(target.path, target.query, body)
 
         if fault is not None and fault.after_handler:
             late = self._fault(fault)
             if not isinstance(late, _Proceed):
-                return finish(late, operation)
-        return finish(reply, operation)
+                return finish(late)
+        return finish(reply)
 
     def _fault(self, fault: Fault) -> Reply | _Proceed | None:
         """The fault's reply, None to drop the connection, or _PROCEED."""
@@ -174,35 +178,31 @@ class _Handler(BaseHTTPRequestHandler):
             return command_error(500, "An unexpected error occurred.")
         return proxy_page(int(kind))
 
-    def _dispatch(
-        self, path: str, query: str, body: bytes | Reply
-    ) -> tuple[Reply, str | None]:
+    def _dispatch(self, path: str, query: str, body: bytes | Reply) -> Reply:
         candidates = routes.match(path)
         if not candidates:
-            return command_error(404, f"No such endpoint: {path}"), None
+            return command_error(404, f"No such endpoint: {path}")
         chosen = [(r, p) for r, p in candidates if r.method == self.command]
         if not chosen:
             allowed = ", ".join(sorted({r.method for r, _ in candidates}))
-            reply = command_error(
-                405, f"Use {allowed} for {path}.", (("Allow", allowed),)
-            )
-            return reply, candidates[0][0].template
+            message = f"Use {allowed} for {path}."
+            return command_error(405, message, (("Allow", allowed),))
         route, params = chosen[0]
 
         headers = {name.lower(): value for name, value in self.headers.items()}
         org = self.server.service.auth.organization_of(headers)
         if isinstance(org, Denied):
             challenge = (("WWW-Authenticate", 'Bearer realm="spkey"'),)
-            return command_error(401, org.message, challenge), route.template
+            return command_error(401, org.message, challenge)
         if isinstance(body, Reply):
-            return body, route.template
+            return body
 
         request = Request(org, params, parse_qs(query, keep_blank_values=True), body)
         try:
-            return route.handler(self.server.service.api, request), route.template
+            return route.handler(self.server.service.api, request)
         except Exception:
             logger.exception("%s %s failed", self.command, path)
-            return command_error(500, "An unexpected error occurred."), route.template
+            return command_error(500, "An unexpected error occurred.")
 
     def _read_body(self) -> bytes | Reply:
         """The request body, or a 400 reply when it cannot be read."""
@@ -258,6 +258,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _operation(method: str, path: str) -> str | None:
+    """The route template serving ``method`` on ``path``, if there is one."""
+    for route, _ in routes.match(path):
+        if route.method == method:
+            return route.template
+    return None
 
 
 class _Proceed:
