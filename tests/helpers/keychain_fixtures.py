@@ -77,7 +77,31 @@ def profile_name(keychain_backend: KeyringBackend) -> Iterator[str]:
 
 def secret_tool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["secret-tool", *args], capture_output=True, text=True, timeout=30, check=False
+        ["secret-tool", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def store_entry(user: str, secret: str) -> None:
+    """Write an entry under the app's service from outside the app."""
+    subprocess.run(
+        [
+            "secret-tool",
+            "store",
+            "--label=test",
+            "service",
+            SERVICE_NAME,
+            "username",
+            user,
+        ],
+        input=secret,
+        text=True,
+        check=True,
+        timeout=30,
     )
 
 
