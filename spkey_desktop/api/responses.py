@@ -181,6 +181,7 @@ def error_for_response(
     secrets: Iterable[str] = (),
     retry_after: float | None = None,
     request_url: str | None = None,
+    method: str = "GET",
 ) -> ApiError:
     """The ApiError for a non-2xx answer.
 
@@ -204,6 +205,12 @@ def error_for_response(
         return _redirected(status, redact_text(location, secrets))
 
     error_class, sentence = _classify(operation, status, body, retry_after)
+    if method.upper() == "POST" and status in (502, 504):
+        # A gateway may give up after the backend has carried the command out.
+        sentence += (
+            " The change may have been saved anyway: reload to check before "
+            "trying again."
+        )
     return error_class(
         sentence,
         status=status,

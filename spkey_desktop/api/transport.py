@@ -193,6 +193,7 @@ class ApiTransport:
                     secrets=secrets,
                     retry_after=retry_after,
                     request_url=str(response.request.url),
+                    method=method,
                 )
                 retry = may_retry_status(method, status)
                 wait = self._retry.delay(attempt, retry_after) if retry else None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -29,7 +28,15 @@ from spkey_desktop.api import (
 )
 from spkey_desktop.api.redaction import HTTP_STACK_LOGGERS, LOGGER_NAME
 
-from ..helpers.api_fixtures import API_KEY, TOKEN, Reply, ScriptedServer
+from ..helpers.api_fixtures import (
+    API_KEY,
+    TOKEN,
+    MakeClient,
+    Reply,
+    ScriptedServer,
+    Sleeps,
+    assert_no_secret,
+)
 
 USER = {"uuid": "u-1", "email": "a@example.com", "created_at": "2024-01-15T10:30:00Z"}
 PLATE_RESULT = {
@@ -40,58 +47,9 @@ PLATE_RESULT = {
     "plate": "KR1",
     "label": "",
 }
-BOTH = Credentials(api_key=API_KEY, token=TOKEN)
 BAD_GATEWAY = Reply.html(
     502, "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 )
-
-
-class Sleeps(list[float]):
-    """The waits the retry policy asked for, without waiting."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def make_client(sleeps: Sleeps) -> AsyncIterator[Callable[..., SpkeyClient]]:
-    """Builds clients whose retries record their waits; closes them afterwards."""
-    clients: list[SpkeyClient] = []
-
-    def make(
-        base_url: str,
-        credentials: Credentials | Callable[[], Credentials] = BOTH,
-        *,
-        attempts: int = 3,
-        timeouts: Timeouts | None = None,
-    ) -> SpkeyClient:
-        provider = credentials if callable(credentials) else (lambda: credentials)
-        client = SpkeyClient(
-            base_url,
-            provider,
-            timeouts=timeouts,
-            retry=RetryPolicy(max_attempts=attempts, sleep=sleeps, random=lambda: 1.0),
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
-
-def assert_no_secret(error: BaseException) -> None:
-    for text in (str(error), repr(error), getattr(error, "detail", "") or ""):
-        assert API_KEY not in text
-        assert TOKEN not in text
-
-
-MakeClient = Callable[..., SpkeyClient]
 
 
 # --- what is sent --------------------------------------------------------------

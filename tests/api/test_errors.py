@@ -349,3 +349,20 @@ def test_any_answer_becomes_an_error_with_a_sentence(
     # What happened, then what to do: at least two sentences, ending in a period.
     assert error.user_message.endswith(".")
     assert error.user_message.count(". ") >= 1
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "warned"),
+    [
+        ("POST", 502, True),
+        ("POST", 504, True),
+        ("POST", 503, False),
+        ("GET", 502, False),
+        ("GET", 504, False),
+    ],
+)
+def test_a_gateway_error_on_a_command_warns_it_may_have_worked(
+    method: str, status: int, warned: bool
+) -> None:
+    error = error_for_response(ADD, status, {}, b"", method=method)
+    assert ("may have been saved" in error.user_message) is warned

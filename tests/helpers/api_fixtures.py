@@ -13,14 +13,22 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from spkey_desktop.api import Credentials
+from spkey_desktop.api import Credentials, RetryPolicy, SpkeyClient, Timeouts
+from spkey_desktop.server import (
+    Exchange,
+    LocalServer,
+    Organization,
+    ServerConfig,
+    new_organization,
+)
 
 API_KEY = "K" * 20 + "3fA9" * 5  # 40 alphanumeric characters, like a real key
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0LXNlcnZpY2UifQ.c2lnbmF0dXJlLXNlY3JldA"
@@ -193,6 +201,140 @@ def closed_port() -> int:
     return port
 
 
+class Sleeps(list[float]):
+    """The waits a retry policy asked for, recorded instead of waited."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @pytest.fixture
-def test_credentials() -> Credentials:
-    return Credentials(api_key=API_KEY, token=TOKEN)
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+MakeClient = Callable[..., SpkeyClient]
+BOTH = Credentials(api_key=API_KEY, token=TOKEN)
+
+
+@pytest.fixture
+async def make_client(sleeps: Sleeps) -> AsyncIterator[MakeClient]:
+    """Builds clients whose retries record their waits in ``sleeps`` (backoff
+    at its ceiling: 0.5, 1.0, 2.0 s); closes them afterwards."""
+    clients: list[SpkeyClient] = []
+
+    def make(
+        base_url: str,
+        credentials: Credentials | Callable[[], Credentials] = BOTH,
+        *,
+        attempts: int = 3,
+        timeouts: Timeouts | None = None,
+    ) -> SpkeyClient:
+        provider = credentials if callable(credentials) else (lambda: credentials)
+        client = SpkeyClient(
+            base_url,
+            provider,
+            timeouts=timeouts,
+            retry=RetryPolicy(max_attempts=attempts, sleep=sleeps, random=lambda: 1.0),
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+def assert_no_secret(error: BaseException, *secrets: str) -> None:
+    """Neither the text, the repr nor the detail of ``error`` holds a secret."""
+    for text in (str(error), repr(error), getattr(error, "detail", "") or ""):
+        for secret in (API_KEY, TOKEN, *secrets):
+            assert secret not in text
+
+
+# --- the project's local SmartphoneKey server ----------------------------------------
+
+
+class ExchangeLog:
+    """The server's observer: every exchange it answered, in order.
+
+    The server calls it on its own thread just after answering, so a test that
+    has its answer may have to wait a moment for the record.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._exchanges: list[Exchange] = []
+
+    def __call__(self, exchange: Exchange) -> None:
+        with self._changed:
+            self._exchanges.append(exchange)
+            self._changed.notify_all()
+
+    async def settled(self, count: int, timeout_s: float = 5.0) -> list[Exchange]:
+        """The exchanges, once at least ``count`` are recorded (or on timeout)."""
+
+        def wait() -> list[Exchange]:
+            with self._changed:
+                self._changed.wait_for(lambda: len(self._exchanges) >= count, timeout_s)
+                return list(self._exchanges)
+
+        return await asyncio.to_thread(wait)
+
+
+@dataclass
+class LocalApi:
+    """A running LocalServer with two organizations and a record of exchanges.
+
+    ``org`` is the one the tests call as; ``other`` exists to show that one
+    organization cannot see another's users.
+    """
+
+    server: LocalServer
+    org: Organization
+    other: Organization
+    exchanges: ExchangeLog
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def key(self) -> Credentials:
+        return Credentials(api_key=self.org.api_key)
+
+    @property
+    def token(self) -> Credentials:
+        return Credentials(token=self.org.tokens[0])
+
+
+StartLocalApi = Callable[..., LocalApi]
+
+
+@pytest.fixture
+def start_local_api() -> Iterator[StartLocalApi]:
+    """Starts LocalServers on 127.0.0.1 (port 0) with ServerConfig overrides."""
+    started: list[LocalServer] = []
+
+    def start(**overrides: Any) -> LocalApi:
+        org = new_organization("Parking A")
+        other = new_organization("Parking B")
+        exchanges = ExchangeLog()
+        config = ServerConfig(
+            organizations=[org, other],
+            observer=exchanges,
+            stall_s=5.0,
+            **overrides,
+        )
+        server = LocalServer(config).start()
+        started.append(server)
+        return LocalApi(server, org, other, exchanges)
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def local_api(start_local_api: StartLocalApi) -> LocalApi:
+    return start_local_api()
