@@ -111,7 +111,13 @@ class CanonicalPlate:
         """Why the plate cannot be stored, as a sentence; None when it can."""
         if self.valid:
             return None
-        return _EMPTY_INPUT if not self.input.strip() else _NOTHING_LEFT
+
+        # A field holding only spaces or invisible characters looks empty to
+        # the operator, so it is answered as one.
+        looks_empty = not any(
+            char.isprintable() and not char.isspace() for char in self.input
+        )
+        return _EMPTY_INPUT if looks_empty else _NOTHING_LEFT
 
 
 def canonicalize(text: str) -> CanonicalPlate:
