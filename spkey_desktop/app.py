@@ -106,8 +106,6 @@ def run_window(options: WindowOptions) -> int:
     app.setApplicationName("spkey-desktop")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
-    logging.basicConfig(level=logging.INFO)
-
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     session = WindowSession(app, options)
@@ -115,6 +113,9 @@ def run_window(options: WindowOptions) -> int:
         return loop.run_until_complete(_run(session))
     finally:
         loop.close()
+        # Destroy Qt's objects now, while Python is still whole; left to the
+        # interpreter's final garbage collection they can crash it on exit.
+        app.shutdown()
 
 
 async def _run(session: object) -> int:

@@ -8,26 +8,34 @@ refresh follows. Shutdown closes the HTTP client and the demo server cleanly.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from spkey_desktop import demo, settings
+from spkey_desktop import __version__, demo
 from spkey_desktop.api.client import SpkeyClient
 from spkey_desktop.api.errors import ApiError
-from spkey_desktop.credentials import CredentialStore, SessionCredentialStore
+from spkey_desktop.api.redaction import RedactSecretsFilter
+from spkey_desktop.credentials import (
+    CredentialStore,
+    KeychainUnavailableError,
+    SessionCredentialStore,
+)
+from spkey_desktop.logging_setup import configure_logging
 from spkey_desktop.paths import AppPaths
-from spkey_desktop.resource_files import read_resource
+from spkey_desktop.server import LocalServer
 from spkey_desktop.services.active_credentials import ActiveCredentials
 from spkey_desktop.services.roster_service import RosterService
+from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStore
 from spkey_desktop.store.roster import RosterStore
 from spkey_desktop.ui.async_dialogs import run_dialog
 from spkey_desktop.ui.credentials_dialog import CredentialsDialog
+from spkey_desktop.ui.icons import app_icon
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
 
 if TYPE_CHECKING:
@@ -47,15 +55,19 @@ class WindowSession:
         self._app = app
         self._options = options
         self._paths = AppPaths.resolve(options.home).ensure()
+        self._settings = SettingsStore(self._paths.config_dir)
         self._keychain = CredentialStore()
         self._session_store = SessionCredentialStore()
-        self._credentials = ActiveCredentials()
+        self._redactor = RedactSecretsFilter()
+        self._credentials = ActiveCredentials(self._redactor)
+        self._notices: list[str] = []
 
     async def run(self, stack: AsyncExitStack) -> int:
-        icon = QPixmap()
-        icon.loadFromData(read_resource("spkey-desktop.svg"))
-        self._app.setWindowIcon(QIcon(icon))
-        profile, auth, demo_server = await self._connection(stack)
+        log_file = configure_logging(self._paths.log_dir, self._redactor)
+        log.info("spkey-desktop %s starting; log file %s", __version__, log_file)
+        self._app.setWindowIcon(app_icon())
+
+        profile, demo_server = self._connection(stack)
         client = SpkeyClient(profile.base_url, self._credentials)
         stack.push_async_callback(client.aclose)
         store = RosterStore(roster_path(self._paths, profile.name))
@@ -68,51 +80,78 @@ class WindowSession:
                 profile.name, profile.base_url, demo=demo_server is not None
             ),
             on_credentials_rejected=lambda error: self._ask_credentials(
-                window, profile.name, auth, error
+                window, profile, error
             ),
+            log_file=log_file,
         )
-        ui_state = settings.load_ui_state(self._paths)
-        window.restore_view_state(ui_state.main_window)
+        ui_state = self._settings.load_ui_state()
+        self._notices.extend(filter(None, [ui_state.warning]))
+        window.restore_view_state(dict(ui_state.value.main_window))
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        window.closed.connect(lambda: closed.done() or closed.set_result(None))
+        window.closed.connect(lambda: _resolve(closed))
 
+        # The cached roster shows at once; credentials and a refresh follow.
         cached = store.load_all()
         window.show_roster(cached)
         window.show()
+        for notice in self._notices:
+            window.show_notice(notice)
         if demo_server is not None and not cached:
             window.show_roster(demo.roster_seed(demo_server))
-        else:
-            await self._credentials.load(self._keychain, profile.name, auth)
+        elif demo_server is None:
+            await self._load_credentials(profile)
 
         first_load = window.refresh_now()
         if self._options.screenshot is not None:
-            await first_load
+            await asyncio.wait([first_load])
             return self._save_screenshot(window, self._options.screenshot)
 
         await closed
-        ui_state.main_window = window.save_view_state()
-        settings.save_ui_state(self._paths, ui_state)
+        self._settings.save_ui_state(
+            dataclasses.replace(ui_state.value, main_window=window.save_view_state())
+        )
         return 0
 
-    async def _connection(
+    def _connection(
         self, stack: AsyncExitStack
-    ) -> tuple[settings.ConnectionProfile, str, object | None]:
+    ) -> tuple[ConnectionProfile, LocalServer | None]:
+        """The profile to open, and the demo server when in demo mode."""
         if self._options.demo:
             server = demo.start_server(self._options.demo_users)
-            stack.callback(server.stop)
+            stack.callback(server.close)
             profile, credentials = demo.profile_for(server)
             self._credentials.set(credentials)
-            return profile, profile.auth, server
-        loaded = settings.load_settings(self._paths)
-        profile = loaded.profile(self._options.profile)
-        return profile, profile.auth, None
+            return profile, server
+
+        loaded = self._settings.load()
+        self._notices.extend(filter(None, [loaded.warning]))
+        settings = loaded.value
+        wanted = self._options.profile or settings.active_profile
+        chosen = settings.profile(wanted) if wanted else None
+        if chosen is None and wanted:
+            self._notices.append(
+                f"There is no connection profile named {wanted!r}; "
+                f"connecting to {LOCAL_SERVER.name} instead."
+            )
+        if chosen is None:
+            chosen = settings.profiles[0] if settings.profiles else LOCAL_SERVER
+        return chosen, None
+
+    async def _load_credentials(self, profile: ConnectionProfile) -> None:
+        try:
+            await self._credentials.load(
+                self._keychain, profile.name, profile.credential_kinds
+            )
+        except KeychainUnavailableError as error:
+            self._notices.append(str(error))
+            log.warning("Keychain unavailable: %s", error.summary)
 
     async def _ask_credentials(
-        self, window: MainWindow, profile_name: str, auth: str, error: ApiError
+        self, window: MainWindow, profile: ConnectionProfile, error: ApiError
     ) -> bool:
         dialog = CredentialsDialog(
-            profile_name,
-            auth,
+            profile.name,
+            profile.credential_kinds,
             self._keychain,
             self._session_store,
             self._credentials,
@@ -132,3 +171,8 @@ class WindowSession:
             return 1
         print(f"Screenshot saved to {target}")
         return 0
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

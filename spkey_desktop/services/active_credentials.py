@@ -9,27 +9,11 @@ a keychain call can block for as long as an unlock prompt stays open.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal, Protocol
+from collections.abc import Iterable, Mapping
 
 from spkey_desktop.api.auth import Credentials
 from spkey_desktop.api.redaction import RedactSecretsFilter
-
-SecretKind = Literal["api_key", "jwt"]
-
-
-class SecretStore(Protocol):
-    """What this module needs of a credential store (keychain or session-only)."""
-
-    def load(self, profile: str, kind: SecretKind) -> str | None: ...
-
-    def save(self, profile: str, kind: SecretKind, secret: str) -> None: ...
-
-
-def kinds_for(auth: str) -> tuple[SecretKind, ...]:
-    """Which secrets a profile's auth setting ("api_key", "jwt", "both") sends."""
-    if auth == "both":
-        return ("api_key", "jwt")
-    return ("jwt",) if auth == "jwt" else ("api_key",)
+from spkey_desktop.credentials import CredentialKind, SecretStore
 
 
 class ActiveCredentials:
@@ -48,18 +32,23 @@ class ActiveCredentials:
             self._redactor.add_secrets(credentials.api_key, credentials.token)
         self._credentials = credentials
 
-    async def load(self, store: SecretStore, profile: str, auth: str) -> Credentials:
+    async def load(
+        self, store: SecretStore, profile: str, kinds: Iterable[CredentialKind]
+    ) -> Credentials:
         """Read the profile's secrets in an executor and start sending them."""
         loop = asyncio.get_running_loop()
         values = {
             kind: await loop.run_in_executor(None, store.load, profile, kind)
-            for kind in kinds_for(auth)
+            for kind in kinds
         }
         self.set(Credentials(api_key=values.get("api_key"), token=values.get("jwt")))
         return self._credentials
 
     async def save(
-        self, store: SecretStore, profile: str, secrets: dict[SecretKind, str]
+        self,
+        store: SecretStore,
+        profile: str,
+        secrets: Mapping[CredentialKind, str],
     ) -> None:
         """Store new secrets in an executor, then send them from now on."""
         loop = asyncio.get_running_loop()

@@ -164,7 +164,9 @@ class AddPlateDialog(QDialog):
         if not canonical.valid and self.plate_edit.text():
             warnings.insert(0, canonical.error or "This is not a plate.")
         self.warnings_label.setText(_bullets("Check", warnings))
-        already_here = any(c.kind is CollisionKind.SAME_USER for c in collisions)
+        already_here = any(
+            c.kind is CollisionKind.ALREADY_ON_THIS_USER for c in collisions
+        )
         self.add_button.setEnabled(
             canonical.valid and not already_here and self._task is None
         )

@@ -22,17 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from spkey_desktop.credentials import KeychainUnavailableError
-from spkey_desktop.services.active_credentials import (
-    ActiveCredentials,
-    SecretKind,
+from spkey_desktop.credentials import (
+    CredentialKind,
+    KeychainUnavailableError,
     SecretStore,
-    kinds_for,
 )
+from spkey_desktop.services.active_credentials import ActiveCredentials
 
 log = logging.getLogger(__name__)
 
-_FIELD_NAMES: dict[SecretKind, str] = {"api_key": "API key", "jwt": "Token (JWT)"}
+_FIELD_NAMES: dict[CredentialKind, str] = {"api_key": "API key", "jwt": "Token (JWT)"}
 
 
 class CredentialsDialog(QDialog):
@@ -41,7 +40,7 @@ class CredentialsDialog(QDialog):
     def __init__(
         self,
         profile_name: str,
-        auth: str,
+        kinds: tuple[CredentialKind, ...],
         keychain: SecretStore,
         session_store: SecretStore,
         active: ActiveCredentials,
@@ -67,8 +66,8 @@ class CredentialsDialog(QDialog):
         self.message_label.setWordWrap(True)
 
         form = QFormLayout()
-        self.edits: dict[SecretKind, QLineEdit] = {}
-        for kind in kinds_for(auth):
+        self.edits: dict[CredentialKind, QLineEdit] = {}
+        for kind in kinds:
             edit = QLineEdit(self)
             edit.setObjectName(f"{kind}Edit")
             edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -102,7 +101,7 @@ class CredentialsDialog(QDialog):
         self.setMinimumWidth(460)
         self._update_buttons()
 
-    def _secrets(self) -> dict[SecretKind, str]:
+    def _secrets(self) -> dict[CredentialKind, str]:
         return {kind: edit.text().strip() for kind, edit in self.edits.items()}
 
     def _update_buttons(self) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -85,11 +87,11 @@ class LookupDialog(QDialog):
         self.create_button.hide()
         self.new_user_form.hide()
 
-    def _start(self, coro: object) -> None:
+    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
         if self._task is not None:
             return
         self._set_busy(True)
-        self._task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._task = asyncio.ensure_future(coro)
         self._task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:

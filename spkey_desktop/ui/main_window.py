@@ -6,9 +6,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from spkey_desktop import __version__
 from spkey_desktop.api.errors import ApiError, ForbiddenError, UnauthorizedError
 from spkey_desktop.services.plate_check import RosterPlateIndex
 from spkey_desktop.services.roster_service import (
@@ -33,7 +49,7 @@ from spkey_desktop.services.roster_service import (
 )
 from spkey_desktop.store.roster import RosterPlate, RosterUser
 from spkey_desktop.ui.add_plate_dialog import AddPlateDialog
-from spkey_desktop.ui.async_dialogs import ask_yes_no, run_dialog
+from spkey_desktop.ui.async_dialogs import ask_yes_no, run_dialog, tell
 from spkey_desktop.ui.lookup_dialog import LookupDialog
 from spkey_desktop.ui.models import (
     RECORD_ROLE,
@@ -70,14 +86,16 @@ class MainWindow(QMainWindow):
         service: RosterService,
         connection: ConnectionInfo,
         on_credentials_rejected: CredentialsHandler,
+        log_file: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._log_file = log_file
         self._service = service
         self._connection = connection
         self._on_credentials_rejected = on_credentials_rejected
         self._refresh_task: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
         self.roster_model = RosterTableModel(self)
         self.proxy = RosterFilterProxy(self)
@@ -185,7 +203,7 @@ class MainWindow(QMainWindow):
         self.lookup_action = action("&Look up user…", "Ctrl+L", self.look_up_user)
         self.refresh_action = action("&Refresh", "F5", self.refresh)
         self.forget_action = action("Remove user from roster", "", self.forget_user)
-        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = action("&Quit", "Ctrl+Q", self.close)
         self.find_action = action("&Find", "Ctrl+F", self.focus_search)
         self.add_action = action("&Add plate…", "Ctrl+N", self.add_plate)
         self.remove_action = action("&Remove plate", "Delete", self.remove_plate)
@@ -203,6 +221,9 @@ class MainWindow(QMainWindow):
         user_menu.addSeparator()
         user_menu.addAction(self.forget_action)
         self.help_menu = menu.addMenu("&Help")
+        self.show_log_action = action("Show &log file", "", self.show_log)
+        self.about_action = action("&About", "", self.show_about)
+        self.help_menu.addActions([self.show_log_action, self.about_action])
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -314,6 +335,21 @@ class MainWindow(QMainWindow):
         ):
             widget.setEnabled(has_plate)
 
+    def show_notice(self, text: str) -> None:
+        """Something the operator should read that needs no answer."""
+        self._spawn(tell(self, "spkey-desktop", text))
+
+    def show_log(self) -> None:
+        if self._log_file is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_file)))
+
+    def show_about(self) -> None:
+        where = f"<br>Log file: {self._log_file}" if self._log_file else ""
+        self.show_notice(
+            f"spkey-desktop {__version__}<br>Connected to "
+            f"{self._connection.base_url} ({self._connection.profile_name}){where}"
+        )
+
     def focus_search(self) -> None:
         self.search_edit.setFocus()
         self.search_edit.selectAll()
@@ -354,8 +390,8 @@ class MainWindow(QMainWindow):
         """Start a refresh of every roster user (or return the one running)."""
         if self._refresh_task is None:
             task = asyncio.ensure_future(self._refresh())
-            self._tasks.add(task)  # type: ignore[arg-type]
-            task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
             self._refresh_task = task
         return self._refresh_task
 
