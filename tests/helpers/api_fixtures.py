@@ -29,6 +29,7 @@ from spkey_desktop.server import (
     ServerConfig,
     new_organization,
 )
+from tests.helpers.spec import Spec
 
 API_KEY = "K" * 20 + "3fA9" * 5  # 40 alphanumeric characters, like a real key
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0LXNlcnZpY2UifQ.c2lnbmF0dXJlLXNlY3JldA"
@@ -271,6 +272,10 @@ class ExchangeLog:
             self._exchanges.append(exchange)
             self._changed.notify_all()
 
+    def all(self) -> list[Exchange]:
+        with self._changed:
+            return list(self._exchanges)
+
     async def settled(self, count: int, timeout_s: float = 5.0) -> list[Exchange]:
         """The exchanges, once at least ``count`` are recorded (or on timeout)."""
 
@@ -312,9 +317,14 @@ StartLocalApi = Callable[..., LocalApi]
 
 
 @pytest.fixture
-def start_local_api() -> Iterator[StartLocalApi]:
-    """Starts LocalServers on 127.0.0.1 (port 0) with ServerConfig overrides."""
-    started: list[LocalServer] = []
+def start_local_api(spec: Spec) -> Iterator[StartLocalApi]:
+    """Starts LocalServers on 127.0.0.1 (port 0) with ServerConfig overrides.
+
+    At teardown every answer they gave is checked against the OpenAPI spec (the
+    server team's ``spec`` fixture), so the client is only ever proven against
+    answers the real service could give.
+    """
+    started: list[LocalApi] = []
 
     def start(**overrides: Any) -> LocalApi:
         org = new_organization("Parking A")
@@ -326,13 +336,18 @@ def start_local_api() -> Iterator[StartLocalApi]:
             stall_s=5.0,
             **overrides,
         )
-        server = LocalServer(config).start()
-        started.append(server)
-        return LocalApi(server, org, other, exchanges)
+        local = LocalApi(LocalServer(config).start(), org, other, exchanges)
+        started.append(local)
+        return local
 
     yield start
-    for server in started:
-        server.close()
+
+    problems = []
+    for local in started:
+        local.server.close()
+        problems += [p for e in local.exchanges.all() for p in spec.problems(e)]
+    if problems:
+        pytest.fail("answers off the spec:\n" + "\n".join(problems))
 
 
 @pytest.fixture
