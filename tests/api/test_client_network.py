@@ -528,3 +528,22 @@ async def test_closing_removes_the_filters(scripted_server: ScriptedServer) -> N
     assert api.redactor not in logging.getLogger("httpx").filters
     assert api.redactor not in logging.getLogger(LOGGER_NAME).filters
     assert API_KEY not in repr(api)
+
+
+async def test_environment_proxies_are_not_used_for_this_computer(
+    scripted_server: ScriptedServer,
+    second_scripted_server: ScriptedServer,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proxy = second_scripted_server.base_url
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    scripted_server.script(Reply.json(USER))
+
+    await make_client(scripted_server.base_url).find_user_by_email("a@x")
+
+    assert second_scripted_server.requests == []
+    assert len(scripted_server.requests) == 1
