@@ -1,0 +1,144 @@
+"""The HTTP layer: keep-alive, bodies, unknown paths, loopback only."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+
+from spkey_desktop.server import ConfigError, LocalServer, Organization, ServerConfig
+from tests.helpers.server_fixtures import StartServer
+
+
+def connect(server: LocalServer) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection(server.config.host, server.port, timeout=5)
+
+
+def test_one_connection_serves_many_requests(
+    local_server: LocalServer, local_org: Organization
+) -> None:
+    conn = connect(local_server)
+    headers = {"X-API-Key": local_org.api_key}
+    conn.request("GET", "/cameras/my", headers=headers)
+    first = conn.getresponse()
+    first.read()
+    sock = conn.sock
+
+    conn.request("GET", "/cameras/my", headers=headers)
+    second = conn.getresponse()
+    second.read()
+
+    assert first.version == second.version == 11
+    assert (first.status, second.status) == (200, 200)
+    assert conn.sock is sock
+    conn.close()
+
+
+def test_connection_close_is_honoured(
+    local_server: LocalServer, local_org: Organization
+) -> None:
+    conn = connect(local_server)
+    headers = {"X-API-Key": local_org.api_key, "Connection": "close"}
+    conn.request("GET", "/cameras/my", headers=headers)
+    reply = conn.getresponse()
+    reply.read()
+
+    assert reply.getheader("Connection") == "close"
+    conn.close()
+
+
+def test_a_chunked_body_is_read(
+    local_server: LocalServer, local_org: Organization
+) -> None:
+    user_id = local_server.create_user(local_org.org_id, email="c@example.com")
+    body = json.dumps({"plate": "WA 777", "label": "Chunked"}).encode()
+    conn = connect(local_server)
+    conn.request(
+        "POST",
+        f"/users/{user_id}/AddLicensePlate",
+        body=iter([body[:5], body[5:]]),
+        headers={"X-API-Key": local_org.api_key, "Content-Type": "application/json"},
+        encode_chunked=True,
+    )
+    reply = conn.getresponse()
+
+    assert reply.status == 200
+    assert json.loads(reply.read())["plate"] == "WA777"
+    conn.close()
+
+
+def test_unknown_paths_and_wrong_methods(api: httpx.Client) -> None:
+    missing = api.get("/users/x/nothing-here")
+    wrong_method = api.get("/users/x/AddLicensePlate")
+
+    assert missing.status_code == 404
+    assert set(missing.json()) == {"error", "message"}
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["Allow"] == "POST"
+
+
+def test_path_ids_are_percent_decoded(
+    api: httpx.Client, local_server: LocalServer, local_org: Organization
+) -> None:
+    local_server.create_user(local_org.org_id, user_id="odd id/ü")
+    reply = api.get("/users/odd%20id%2F%C3%BC/profile")
+    assert reply.json()["userId"] == "odd id/ü"
+
+
+def test_an_oversized_body_is_refused(
+    api: httpx.Client, local_server: LocalServer, local_org: Organization
+) -> None:
+    user_id = local_server.create_user(local_org.org_id)
+    reply = api.post(
+        f"/users/{user_id}/AddLicensePlate",
+        content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+    )
+    assert reply.status_code == 400
+
+
+def test_ipv6_loopback(start_server: StartServer) -> None:
+    server = start_server(host="::1")
+    org = server.organizations[0]
+
+    reply = httpx.get(
+        server.base_url + "/cameras/my", headers={"X-API-Key": org.api_key}
+    )
+
+    assert server.base_url.startswith("http://[::1]:")
+    assert reply.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "example.com"])
+def test_non_loopback_hosts_are_refused(host: str) -> None:
+    with pytest.raises(ConfigError, match="loopback"):
+        LocalServer(ServerConfig(host=host))
+
+
+def test_port_zero_picks_a_free_port_and_the_url_has_it(
+    local_server: LocalServer,
+) -> None:
+    assert local_server.port > 0
+    assert local_server.base_url == f"http://127.0.0.1:{local_server.port}"
+    with socket.create_connection(("127.0.0.1", local_server.port), timeout=2):
+        pass
+
+
+def test_a_file_database_is_wal_and_survives_a_restart(tmp_path: Path) -> None:
+    database = str(tmp_path / "server.sqlite")
+    org = Organization("org-1", "Persistent", "A" * 40)
+    config = ServerConfig(database=database, organizations=[org])
+    with LocalServer(config) as first:
+        user_id = first.create_user("org-1", email="p@example.com")
+        first.add_plate(user_id, "WA 1")
+
+    with LocalServer(config) as second:
+        assert second.plates_of(user_id) == ["WA1"]
+        assert second.user_version(user_id) == 2
+    with closing(sqlite3.connect(database)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
