@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import string
 import subprocess
 import sys
 import textwrap
@@ -31,19 +29,11 @@ from spkey_desktop.credentials import (
 )
 from tests.helpers.keychain_fixtures import (
     lookup,
+    make_secret,
     secret_tool,
     store_entry,
     stored_entries,
 )
-
-JWT_ALPHABET = string.ascii_letters + string.digits + "-_."
-
-
-def make_secret(length: int, seed: int = 0) -> str:
-    # Varied characters, so that a misplaced part cannot go unnoticed.
-    rng = random.Random(length * 1000 + seed)
-    return "".join(rng.choice(JWT_ALPHABET) for _ in range(length))
-
 
 # --- the threshold -------------------------------------------------------------
 

@@ -10,10 +10,12 @@ outside the app's own code.
 
 from __future__ import annotations
 
+import random
 import re
+import string
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import keyring
 import pytest
@@ -27,6 +29,7 @@ HOW_TO_RUN = (
     "starts a private D-Bus session with an unlocked GNOME Keyring and Xvfb."
 )
 
+_JWT_ALPHABET = string.ascii_letters + string.digits + "-_."
 _LABEL = re.compile(r"^label = Password for '(?P<user>.*)' on '(?P<service>.*)'$")
 
 
@@ -66,13 +69,32 @@ def credential_store(keychain_backend: KeyringBackend) -> CredentialStore:
 
 
 @pytest.fixture
-def profile_name(keychain_backend: KeyringBackend) -> Iterator[str]:
-    """A profile name no other test uses; its keychain entries are removed after
-    the test, with secret-tool, whatever the code under test left behind."""
-    name = f"test {uuid.uuid4().hex[:10]}"
-    yield name
-    for user in stored_entries(prefix=f"{name}:"):
-        secret_tool("clear", "service", SERVICE_NAME, "username", user)
+def new_profile_name(keychain_backend: KeyringBackend) -> Iterator[Callable[[], str]]:
+    """Makes profile names no other test uses; their keychain entries are removed
+    after the test, with secret-tool, whatever the code under test left behind."""
+    names: list[str] = []
+
+    def make() -> str:
+        names.append(f"test {uuid.uuid4().hex[:10]}")
+        return names[-1]
+
+    yield make
+    for name in names:
+        for user in stored_entries(prefix=f"{name}:"):
+            secret_tool("clear", "service", SERVICE_NAME, "username", user)
+
+
+@pytest.fixture
+def profile_name(new_profile_name: Callable[[], str]) -> str:
+    """One profile name no other test uses (see ``new_profile_name``)."""
+    return new_profile_name()
+
+
+def make_secret(length: int, seed: int = 0) -> str:
+    """A JWT-like secret of ``length`` characters, the same for the same seed.
+    Its characters vary, so a misplaced or repeated part cannot go unnoticed."""
+    rng = random.Random(length * 1000 + seed)
+    return "".join(rng.choice(_JWT_ALPHABET) for _ in range(length))
 
 
 def secret_tool(*args: str) -> subprocess.CompletedProcess[str]:
