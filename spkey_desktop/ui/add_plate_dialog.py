@@ -67,6 +67,7 @@ class AddPlateDialog(QDialog):
         self.setObjectName("addPlateDialog")
         self._build()
         self._update_preview()
+        self.plate_edit.setFocus()
 
     # -- layout --------------------------------------------------------------
 
