@@ -224,8 +224,10 @@ class RosterService:
         When the server's version moved by more than this one command, someone
         else changed the user meanwhile: reload it instead of guessing.
         """
+        # Unknown version (no command since the last fetch): the answer cannot
+        # tell whether others changed the user too, so read it once.
         expected = None if user.version is None else user.version + 1
-        if result.changed and expected is not None and result.version != expected:
+        if result.changed and result.version != expected:
             log.debug(
                 "User %s moved from version %s to %s; reloading",
                 user.user_id,

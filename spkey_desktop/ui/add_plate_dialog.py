@@ -189,8 +189,10 @@ class AddPlateDialog(QDialog):
         self._set_working(False)
         if task.cancelled():
             self._show_error(
-                "Adding was cancelled. Nothing was sent, or it was undone."
+                "Stopped waiting for the server. If the request had already reached "
+                "it, the plate may have been added: the user's plates are reloaded."
             )
+            self.cancelled_while_sending.emit(self._user)
             return
         error = task.exception()
         if error is None:
