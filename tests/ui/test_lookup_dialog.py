@@ -1,0 +1,80 @@
+"""Looking users up: a miss never creates anyone; creating is explicit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from spkey_desktop.ui.lookup_dialog import LookupDialog
+from tests.helpers.window_fixtures import find_top_level
+
+
+def open_lookup(qtbot, window_env) -> LookupDialog:
+    window = window_env.window
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: find_top_level(LookupDialog) is not None)
+    return find_top_level(LookupDialog)
+
+
+def test_a_lookup_that_finds_nobody_creates_nobody(qtbot, window_env) -> None:
+    org = window_env.org.org_id
+    before = window_env.server.users.count(org)
+    dialog = open_lookup(qtbot, window_env)
+
+    qtbot.keyClicks(dialog.query_edit, "nobody@example.com")
+    qtbot.keyClick(dialog.query_edit, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: "Nobody" in dialog.message_label.text())
+    assert dialog.create_button.isVisible()
+    assert window_env.server.users.count(org) == before
+    assert dialog.query_edit.text() == "nobody@example.com"
+    dialog.reject()
+
+
+def test_a_lookup_by_phone_adds_the_user_to_the_roster(qtbot, window_env) -> None:
+    org = window_env.org.org_id
+    new_id = window_env.server.create_user(
+        org, phone="+48501002003", first_name="Piotr", last_name="Nowak"
+    )
+    window_env.server.add_plate(new_id, "WA 5555")
+    dialog = open_lookup(qtbot, window_env)
+
+    qtbot.keyClicks(dialog.query_edit, "+48 501 002 003")
+    dialog.find_button.click()
+
+    window = window_env.window
+    qtbot.waitUntil(lambda: window.roster_model.user(new_id) is not None)
+    assert window.selected_user().user_id == new_id
+    assert [p.plate for p in window.roster_model.user(new_id).plates] == ["WA5555"]
+
+
+def test_creating_a_user_takes_an_explicit_confirmation(qtbot, window_env) -> None:
+    org = window_env.org.org_id
+    before = window_env.server.users.count(org)
+    dialog = open_lookup(qtbot, window_env)
+    qtbot.keyClicks(dialog.query_edit, "new.driver@example.com")
+    dialog.find_button.click()
+    qtbot.waitUntil(dialog.create_button.isVisible)
+
+    dialog.create_button.click()  # shows the name fields, creates nothing yet
+    assert window_env.server.users.count(org) == before
+    qtbot.keyClicks(dialog.first_name_edit, "New")
+    qtbot.keyClicks(dialog.last_name_edit, "Driver")
+    dialog.create_button.click()
+
+    window = window_env.window
+    qtbot.waitUntil(lambda: window_env.server.users.count(org) == before + 1)
+    qtbot.waitUntil(lambda: find_top_level(LookupDialog) is None)
+    created = window.selected_user()
+    assert created.display_name == "New Driver"
+    assert created.email == "new.driver@example.com"
+
+
+def test_a_malformed_phone_number_is_explained(qtbot, window_env) -> None:
+    dialog = open_lookup(qtbot, window_env)
+    qtbot.keyClicks(dialog.query_edit, "501 002 003")
+    dialog.find_button.click()
+    qtbot.waitUntil(lambda: dialog.message_label.text() not in ("", "Looking up…"))
+    assert "{" not in dialog.message_label.text()
+    assert dialog.query_edit.text() == "501 002 003"
+    assert not dialog.create_button.isVisible()
+    dialog.reject()
