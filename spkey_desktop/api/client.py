@@ -50,8 +50,8 @@ class SpkeyClient:
 
     ``credentials`` is called before every request (so a key changed in Settings
     applies at once) and must return quickly: read the keychain beforehand.
-    ``transport`` replaces httpx's network layer and ``verify`` its TLS trust;
-    both default to httpx's own.
+    ``verify`` replaces the TLS trust (default: the operating system's trust
+    store); ``transport`` replaces httpx's network layer (default: httpx's own).
     """
 
     def __init__(

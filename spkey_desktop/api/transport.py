@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+import truststore
 
 from .auth import CredentialsProvider, auth_headers
 from .errors import (
@@ -92,7 +93,9 @@ class ApiTransport:
             # Never: httpx would carry X-API-Key along to wherever a redirect
             # points. A 3xx becomes RedirectedError instead.
             follow_redirects=False,
-            verify=verify if verify is not None else True,
+            # The operating system's trust store, not certifi's bundle: that is
+            # where a company installs the CA of its TLS-inspecting proxy.
+            verify=verify if verify is not None else _system_trust(),
             transport=transport,
             # Environment proxies are for reaching other hosts; a server on this
             # computer is reached directly, so a plain-http key stays local.
@@ -169,7 +172,10 @@ class ApiTransport:
                 log.debug(
                     "%s %s failed after %.0f ms: %r", method, target, elapsed, exc
                 )
-                retry = may_retry_exception(method, exc)
+                # A certificate does not become valid by asking again.
+                retry = may_retry_exception(method, exc) and not isinstance(
+                    failure, TlsError
+                )
                 wait = self._retry.backoff(attempt) if retry else None
             else:
                 elapsed = (time.monotonic() - started) * 1000
@@ -291,6 +297,10 @@ class ApiTransport:
             "it keeps happening, the app may need an update.",
             detail=detail,
         )
+
+
+def _system_trust() -> ssl.SSLContext:
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _is_tls_failure(exc: BaseException) -> bool:

@@ -35,6 +35,7 @@ from ..helpers.api_fixtures import (
     Reply,
     ScriptedServer,
     Sleeps,
+    TlsFiles,
     assert_no_secret,
 )
 
@@ -547,3 +548,29 @@ async def test_environment_proxies_are_not_used_for_this_computer(
 
     assert second_scripted_server.requests == []
     assert len(scripted_server.requests) == 1
+
+
+async def test_an_untrusted_certificate_is_a_tls_error_and_not_retried(
+    tls_scripted_server: ScriptedServer, make_client: MakeClient, sleeps: Sleeps
+) -> None:
+    tls_scripted_server.script(Reply.json(USER))
+    api = make_client(tls_scripted_server.base_url)
+    with pytest.raises(TlsError) as caught:
+        await api.find_user_by_email("a@x")
+    assert "CERTIFICATE_VERIFY_FAILED" in (caught.value.detail or "")
+    assert sleeps == []
+    assert tls_scripted_server.requests == []
+
+
+async def test_a_trusted_certificate_over_https(
+    tls_scripted_server: ScriptedServer, tls_files: TlsFiles
+) -> None:
+    tls_scripted_server.script(Reply.json(USER))
+    async with SpkeyClient(
+        tls_scripted_server.base_url,
+        lambda: Credentials(api_key=API_KEY),
+        verify=tls_files.client_trusting_the_ca(),
+    ) as api:
+        user = await api.find_user_by_email("a@x")
+    assert user.uuid == "u-1"
+    assert tls_scripted_server.requests[0].headers["x-api-key"] == API_KEY

@@ -11,15 +11,22 @@ request and is then closed.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from spkey_desktop.api import Credentials, RetryPolicy, SpkeyClient, Timeouts
 from spkey_desktop.server import (
@@ -109,8 +116,12 @@ class ScriptedServer:
     _server: asyncio.Server | None = None
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
 
+    tls: ssl.SSLContext | None = None
+
     async def start(self) -> ScriptedServer:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", 0, ssl=self.tls
+        )
         return self
 
     @property
@@ -120,7 +131,8 @@ class ScriptedServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def script(self, *replies: Reply) -> None:
         self._replies.extend(replies)
@@ -189,6 +201,93 @@ async def scripted_server() -> AsyncIterator[ScriptedServer]:
 async def second_scripted_server() -> AsyncIterator[ScriptedServer]:
     """Another origin (another port), e.g. the target of a redirect."""
     server = await ScriptedServer().start()
+    yield server
+    await server.close()
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A throwaway CA and a certificate it signed for 127.0.0.1."""
+
+    ca_pem: bytes
+    server: ssl.SSLContext
+
+    def client_trusting_the_ca(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cadata=self.ca_pem.decode())
+        return context
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    folder = tmp_path_factory.mktemp("tls")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "spkey test CA")])
+    now = datetime.now(UTC)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert_file = folder / "server.pem"
+    key_file = folder / "server.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    return TlsFiles(ca.public_bytes(serialization.Encoding.PEM), server)
+
+
+@pytest.fixture
+async def tls_scripted_server(tls_files: TlsFiles) -> AsyncIterator[ScriptedServer]:
+    """The scripted server behind TLS, with a certificate no system trusts."""
+    server = await ScriptedServer(tls=tls_files.server).start()
     yield server
     await server.close()
 
