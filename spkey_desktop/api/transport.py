@@ -122,11 +122,13 @@ class ApiTransport:
 
         if isinstance(data, Mapping) and data.get("success") is False:
             said = parse_error_body(response.content).message
+            said = self._redactor.redact(said) if said else None
             raise UnexpectedResponseError(
-                "The server reported that the request failed without saying why. "
-                "Try again; if it keeps happening, contact SmartphoneKey support.",
+                "The server reported that the request failed"
+                + (f' ("{said.rstrip(".")}")' if said else "")
+                + ". Try again; if it keeps happening, contact SmartphoneKey support.",
                 status=response.status_code,
-                server_message=self._redactor.redact(said) if said else None,
+                server_message=said,
             )
         try:
             return parse(data)
@@ -147,69 +149,30 @@ class ApiTransport:
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
     ) -> httpx.Response:
-        url = self._base + path
         attempt = 0
         while True:
-            # Asked on every attempt: a key re-entered meanwhile is used at once.
-            credentials = self._credentials()
-            self._redactor.add_secrets(credentials.api_key, credentials.token)
-            headers = auth_headers(credentials)
-            secrets = tuple(s for s in (credentials.api_key, credentials.token) if s)
-
-            request = self._http.build_request(
-                method, url, params=params, json=body, headers=headers
-            )
+            # Built anew each time: a key re-entered meanwhile is used at once.
+            request, secrets = self._request(method, path, params, body)
             target = request.url.raw_path.decode("ascii")
 
             started = time.monotonic()
-            failure: ApiError
-            wait: float | None
             try:
                 response = await self._http.send(request)
             except httpx.HTTPError as exc:
-                failure = self._transport_error(method, exc)
                 elapsed = (time.monotonic() - started) * 1000
                 log.debug(
                     "%s %s failed after %.0f ms: %r", method, target, elapsed, exc
                 )
-                # A certificate does not become valid by asking again.
-                retry = may_retry_exception(method, exc) and not isinstance(
-                    failure, TlsError
-                )
-                wait = self._retry.backoff(attempt) if retry else None
+                failure, wait = self._after_failure(method, exc, attempt)
             else:
                 elapsed = (time.monotonic() - started) * 1000
-                log.debug(
-                    "%s %s -> %d in %.0f ms",
-                    method,
-                    target,
-                    response.status_code,
-                    elapsed,
-                )
                 status = response.status_code
+                log.debug("%s %s -> %d in %.0f ms", method, target, status, elapsed)
                 if 200 <= status < 300:
                     return response
-
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                failure = error_for_response(
-                    operation,
-                    status,
-                    response.headers,
-                    response.content,
-                    secrets=secrets,
-                    retry_after=retry_after,
-                    request_url=str(response.request.url),
-                    method=method,
+                failure, wait = self._after_status(
+                    operation, method, response, secrets, attempt
                 )
-                retry = may_retry_status(method, status)
-                wait = self._retry.delay(attempt, retry_after) if retry else None
-                if retry and wait is None:
-                    log.debug(
-                        "%s %s: Retry-After %s s is too long",
-                        method,
-                        target,
-                        retry_after,
-                    )
 
             # Raised out here, not inside the except block, so the error does not
             # keep the httpx exception (and the request headers it references)
@@ -218,14 +181,70 @@ class ApiTransport:
             if wait is None or attempt >= self._retry.max_attempts:
                 raise failure
             log.debug(
-                "%s %s: retry %d of %d in %.2f s",
+                "%s %s: retry %d of %d in %.2f s after %s",
                 method,
                 target,
                 attempt,
                 self._retry.max_attempts - 1,
                 wait,
+                type(failure).__name__,
             )
             await self._retry.sleep(wait)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> tuple[httpx.Request, tuple[str, ...]]:
+        """The request with the current credentials, and those credentials."""
+        credentials = self._credentials()
+        self._redactor.add_secrets(credentials.api_key, credentials.token)
+        headers = auth_headers(credentials)
+        request = self._http.build_request(
+            method, self._base + path, params=params, json=body, headers=headers
+        )
+        secrets = tuple(s for s in (credentials.api_key, credentials.token) if s)
+        return request, secrets
+
+    def _after_failure(
+        self, method: str, exc: httpx.HTTPError, attempt: int
+    ) -> tuple[ApiError, float | None]:
+        """The error for a request with no answer, and the wait before trying
+        again (None: do not)."""
+        failure = self._transport_error(method, exc)
+        # A certificate does not become valid by asking again.
+        retry = may_retry_exception(method, exc) and not isinstance(failure, TlsError)
+        return failure, self._retry.backoff(attempt) if retry else None
+
+    def _after_status(
+        self,
+        operation: Operation,
+        method: str,
+        response: httpx.Response,
+        secrets: tuple[str, ...],
+        attempt: int,
+    ) -> tuple[ApiError, float | None]:
+        """The error for a non-2xx answer, and the wait before trying again."""
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        failure = error_for_response(
+            operation,
+            status,
+            response.headers,
+            response.content,
+            secrets=secrets,
+            retry_after=retry_after,
+            request_url=str(response.request.url),
+            method=method,
+        )
+        if not may_retry_status(method, status):
+            return failure, None
+        wait = self._retry.delay(attempt, retry_after)
+        if wait is None:
+            log.debug("Retry-After %s s is longer than the policy waits", retry_after)
+        return failure, wait
 
     def _json(self, response: httpx.Response) -> Any:
         try:
