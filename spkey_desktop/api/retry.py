@@ -46,15 +46,19 @@ _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolEr
 class RetryPolicy:
     """How often and how patiently to retry.
 
+    The defaults suit an operator waiting at a window: at most three tries, and
+    a server's Retry-After is waited out only up to ten seconds; beyond that the
+    error (with ``retry_after``) goes to the screen instead of a frozen button.
+
     ``sleep`` and ``random`` are the clock and the dice: the defaults are
     asyncio.sleep and random.random; tests pass their own to observe the
     schedule without waiting for it.
     """
 
-    max_attempts: int = 4
+    max_attempts: int = 3
     base_delay: float = 0.5
     max_delay: float = 8.0
-    max_retry_after: float = 30.0
+    max_retry_after: float = 10.0
     sleep: Callable[[float], Awaitable[None]] = field(
         default=asyncio.sleep, repr=False, compare=False
     )
