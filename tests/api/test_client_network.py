@@ -15,6 +15,7 @@ from spkey_desktop.api import (
     ApiTimeoutError,
     ConnectionFailedError,
     Credentials,
+    ForbiddenError,
     InvalidInputError,
     RateLimitedError,
     RedirectedError,
@@ -574,3 +575,29 @@ async def test_a_trusted_certificate_over_https(
         user = await api.find_user_by_email("a@x")
     assert user.uuid == "u-1"
     assert tls_scripted_server.requests[0].headers["x-api-key"] == API_KEY
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class", "words"),
+    [
+        (401, UnauthorizedError, "did not accept the API key"),
+        (403, ForbiddenError, "not allowed to do this"),
+    ],
+)
+async def test_401_and_403_without_a_body(
+    scripted_server: ScriptedServer,
+    make_client: MakeClient,
+    sleeps: Sleeps,
+    status: int,
+    error_class: type[ApiError],
+    words: str,
+) -> None:
+    scripted_server.script(Reply(status, b"", (("WWW-Authenticate", "Bearer"),)))
+    with pytest.raises(error_class) as caught:
+        await make_client(scripted_server.base_url).my_cameras()
+    assert type(caught.value) is error_class
+    assert caught.value.status == status
+    assert caught.value.server_message is None
+    assert words in str(caught.value)
+    assert sleeps == []
+    assert_no_secret(caught.value)

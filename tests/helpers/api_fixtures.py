@@ -95,6 +95,7 @@ _REASONS = {
     308: "Permanent Redirect",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     429: "Too Many Requests",
     500: "Internal Server Error",
