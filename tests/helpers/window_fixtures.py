@@ -55,11 +55,13 @@ class WindowEnv:
 
     def select(self, qtbot: QtBot, short_name: str) -> RosterUser:
         window = self.window
-        row = window.roster_model.row_of(self.users[short_name])
+        row = window.panel.roster_model.row_of(self.users[short_name])
         assert row is not None
-        index = window.proxy.mapFromSource(window.roster_model.index(row, 0))
-        window.users_view.setCurrentIndex(index)
-        user = window.selected_user()
+        index = window.panel.proxy.mapFromSource(
+            window.panel.roster_model.index(row, 0)
+        )
+        window.panel.users_view.setCurrentIndex(index)
+        user = window.panel.selected_user()
         assert user is not None
         return user
 

@@ -92,10 +92,12 @@ def test_enter_adds_the_canonical_plate(qtbot, window_env, open_dialog) -> None:
     zoe = window_env.users["zoe"]
     assert window_env.server.plates_of(zoe) == ["GD4711"]
     window = window_env.window
-    qtbot.waitUntil(lambda: window.plates_model.row_of("GD4711") is not None)
-    row = window.plates_model.row_of("GD4711")
-    assert window.plates_model.plate_at(row).label == "Visitor"
-    assert window.roster_model.user(zoe).version == window_env.server.user_version(zoe)
+    qtbot.waitUntil(lambda: window.panel.plates_model.row_of("GD4711") is not None)
+    row = window.panel.plates_model.row_of("GD4711")
+    assert window.panel.plates_model.plate_at(row).label == "Visitor"
+    assert window.panel.roster_model.user(
+        zoe
+    ).version == window_env.server.user_version(zoe)
 
 
 def test_typed_en_dash_never_reaches_the_server(qtbot, window_env, open_dialog):
@@ -186,12 +188,14 @@ def test_version_jump_reloads_the_user(qtbot, window_env, open_dialog) -> None:
         wait_closed(qtbot)
 
     add("GD 4711")
-    assert window.roster_model.user(zoe).version == window_env.server.user_version(zoe)
+    assert window.panel.roster_model.user(
+        zoe
+    ).version == window_env.server.user_version(zoe)
     # Someone else adds a plate on another workstation meanwhile: the next
     # answer's version is two ahead, and the app reloads the user.
     window_env.server.add_plate(zoe, "ELSEWHERE1")
     add("GD 4712")
 
-    qtbot.waitUntil(lambda: len(window.roster_model.user(zoe).plates) == 3)
-    plates = {p.plate for p in window.roster_model.user(zoe).plates}
+    qtbot.waitUntil(lambda: len(window.panel.roster_model.user(zoe).plates) == 3)
+    plates = {p.plate for p in window.panel.roster_model.user(zoe).plates}
     assert plates == {"GD4711", "GD4712", "ELSEWHERE1"}

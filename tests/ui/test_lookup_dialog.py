@@ -42,9 +42,11 @@ def test_a_lookup_by_phone_adds_the_user_to_the_roster(qtbot, window_env) -> Non
     dialog.find_button.click()
 
     window = window_env.window
-    qtbot.waitUntil(lambda: window.roster_model.user(new_id) is not None)
-    assert window.selected_user().user_id == new_id
-    assert [p.plate for p in window.roster_model.user(new_id).plates] == ["WA5555"]
+    qtbot.waitUntil(lambda: window.panel.roster_model.user(new_id) is not None)
+    assert window.panel.selected_user().user_id == new_id
+    assert [p.plate for p in window.panel.roster_model.user(new_id).plates] == [
+        "WA5555"
+    ]
 
 
 def test_creating_a_user_takes_an_explicit_confirmation(qtbot, window_env) -> None:
@@ -64,7 +66,7 @@ def test_creating_a_user_takes_an_explicit_confirmation(qtbot, window_env) -> No
     window = window_env.window
     qtbot.waitUntil(lambda: window_env.server.users.count(org) == before + 1)
     qtbot.waitUntil(lambda: find_top_level(LookupDialog) is None)
-    created = window.selected_user()
+    created = window.panel.selected_user()
     assert created.display_name == "New Driver"
     assert created.email == "new.driver@example.com"
 

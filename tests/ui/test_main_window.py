@@ -12,7 +12,7 @@ from tests.helpers.window_fixtures import click_message_box_button, find_top_lev
 
 
 def shown_user_ids(env) -> set[str]:
-    proxy = env.window.proxy
+    proxy = env.window.panel.proxy
     return {
         proxy.data(proxy.index(row, 0), RECORD_ROLE).user_id
         for row in range(proxy.rowCount())
@@ -20,7 +20,7 @@ def shown_user_ids(env) -> set[str]:
 
 
 def test_refresh_fills_profiles_and_plates_from_the_server(window_env) -> None:
-    model = window_env.window.roster_model
+    model = window_env.window.panel.roster_model
     anna = model.user(window_env.users["anna"])
     assert anna is not None
     assert anna.display_name == "Anna Kowalska"
@@ -32,45 +32,47 @@ def test_refresh_fills_profiles_and_plates_from_the_server(window_env) -> None:
 
 def test_selecting_a_user_shows_their_plates(qtbot, window_env) -> None:
     window_env.select(qtbot, "bob")
-    plates = window_env.window.plates_model
+    plates = window_env.window.panel.plates_model
     shown = {plates.plate_at(row).plate for row in range(plates.rowCount())}
     assert shown == {"PO0A123", "KR5S100"}
-    assert "Bob Brown" in window_env.window.user_heading.text()
+    assert "Bob Brown" in window_env.window.panel.user_heading.text()
 
 
 def test_search_box_filters_as_you_type(qtbot, window_env) -> None:
     window = window_env.window
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.search_edit.hasFocus()
+    assert window.panel.search_edit.hasFocus()
 
-    qtbot.keyClicks(window.search_edit, "kr 5s")
+    qtbot.keyClicks(window.panel.search_edit, "kr 5s")
     assert shown_user_ids(window_env) == {window_env.users["bob"]}
 
-    window.search_edit.clear()
+    window.panel.search_edit.clear()
     # QTest types ASCII only; a pasted name with diacritics goes in as text.
-    window.search_edit.insert("Zoë")
+    window.panel.search_edit.insert("Zoë")
     assert shown_user_ids(window_env) == {window_env.users["zoe"]}
 
-    window.search_edit.clear()
+    window.panel.search_edit.clear()
     assert len(shown_user_ids(window_env)) == 3
 
 
 def test_selection_follows_the_user_across_resort_and_refresh(qtbot, window_env):
     window = window_env.window
     window_env.select(qtbot, "zoe")
-    window.users_view.sortByColumn(RosterColumn.NAME, Qt.SortOrder.DescendingOrder)
-    assert window.selected_user().user_id == window_env.users["zoe"]
+    window.panel.users_view.sortByColumn(
+        RosterColumn.NAME, Qt.SortOrder.DescendingOrder
+    )
+    assert window.panel.selected_user().user_id == window_env.users["zoe"]
 
     window_env.server.add_plate(window_env.users["anna"], "NEW1")
     window_env.refresh(qtbot)
-    assert window.selected_user().user_id == window_env.users["zoe"]
+    assert window.panel.selected_user().user_id == window_env.users["zoe"]
 
 
 def test_a_refresh_picks_up_changes_made_elsewhere(qtbot, window_env) -> None:
     window_env.select(qtbot, "anna")
     window_env.server.add_plate(window_env.users["anna"], "GD 777")
     window_env.refresh(qtbot)
-    plates = window_env.window.plates_model
+    plates = window_env.window.panel.plates_model
     shown = {plates.plate_at(row).plate for row in range(plates.rowCount())}
     assert shown == {"WX12345", "GD777"}
 
@@ -78,8 +80,8 @@ def test_a_refresh_picks_up_changes_made_elsewhere(qtbot, window_env) -> None:
 def test_remove_plate_asks_first_then_removes_on_the_server(qtbot, window_env):
     window = window_env.window
     window_env.select(qtbot, "bob")
-    window.plates_view.setCurrentIndex(
-        window.plates_model.index(window.plates_model.row_of("KR5S100"), 0)
+    window.panel.plates_view.setCurrentIndex(
+        window.panel.plates_model.index(window.panel.plates_model.row_of("KR5S100"), 0)
     )
 
     window.remove_action.trigger()
@@ -87,14 +89,14 @@ def test_remove_plate_asks_first_then_removes_on_the_server(qtbot, window_env):
 
     bob_id = window_env.users["bob"]
     qtbot.waitUntil(lambda: "KR5S100" not in window_env.server.plates_of(bob_id))
-    qtbot.waitUntil(lambda: window.plates_model.row_of("KR5S100") is None)
+    qtbot.waitUntil(lambda: window.panel.plates_model.row_of("KR5S100") is None)
     assert window_env.server.plates_of(bob_id) == ["PO0A123"]
 
 
 def test_remove_plate_answered_no_keeps_it(qtbot, window_env) -> None:
     window = window_env.window
     window_env.select(qtbot, "anna")
-    window.plates_view.setCurrentIndex(window.plates_model.index(0, 0))
+    window.panel.plates_view.setCurrentIndex(window.panel.plates_model.index(0, 0))
     version = window_env.server.user_version(window_env.users["anna"])
 
     window.remove_action.trigger()
@@ -109,7 +111,9 @@ def test_ctrl_n_opens_the_add_plate_dialog_for_the_selected_user(qtbot, window_e
     window = window_env.window
     window_env.select(qtbot, "zoe")
     window.activateWindow()
-    qtbot.keyClick(window.users_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        window.panel.users_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
+    )
     qtbot.waitUntil(lambda: find_top_level(AddPlateDialog) is not None)
     dialog = find_top_level(AddPlateDialog)
     assert "Zoë Zając" in dialog.windowTitle()
@@ -121,7 +125,7 @@ def test_ctrl_n_opens_the_add_plate_dialog_for_the_selected_user(qtbot, window_e
 def test_copy_plate_puts_it_on_the_clipboard(qtbot, window_env) -> None:
     window = window_env.window
     window_env.select(qtbot, "anna")
-    window.plates_view.setCurrentIndex(window.plates_model.index(0, 0))
+    window.panel.plates_view.setCurrentIndex(window.panel.plates_model.index(0, 0))
     window.copy_action.trigger()
     assert QApplication.clipboard().text() == "WX12345"
 
@@ -129,12 +133,16 @@ def test_copy_plate_puts_it_on_the_clipboard(qtbot, window_env) -> None:
 def test_every_control_has_an_accessible_name(window_env) -> None:
     window = window_env.window
     for widget in (
-        window.search_edit,
-        window.users_view,
-        window.plates_view,
+        window.panel.search_edit,
+        window.panel.users_view,
+        window.panel.plates_view,
     ):
         assert widget.accessibleName(), widget.objectName()
-    for button in (window.add_button, window.remove_button, window.copy_button):
+    for button in (
+        window.panel.add_button,
+        window.panel.remove_button,
+        window.panel.copy_button,
+    ):
         assert button.text().replace("&", "")
 
 
