@@ -327,6 +327,8 @@ def write_atomically(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
             temp.flush()
             os.fsync(temp.fileno())
         os.chmod(temp_name, mode)
+        # TODO(#3): on Windows, retry briefly when an indexer or antivirus holds
+        # the old file open (PermissionError); untested there so far.
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
