@@ -45,7 +45,7 @@ def camera(local_server: LocalServer, local_org: Organization) -> Camera:
     return camera
 
 
-def events_page(api: httpx.Client, **params: object) -> dict[str, object]:
+def events_page(api: httpx.Client, **params: str | int) -> dict[str, object]:
     reply = api.get("/cameras/cam-gate/lpr-events", params=params)
     assert reply.status_code == 200
     body: dict[str, object] = reply.json()

@@ -53,7 +53,7 @@ def test_create_user_answers_201_then_200_with_event_null(api: httpx.Client) -> 
 
 def test_create_user_validates_its_body(api: httpx.Client) -> None:
     user_id = str(uuid.uuid4())
-    for body in [
+    bodies: list[Any] = [
         None,
         [],
         {},
@@ -61,7 +61,8 @@ def test_create_user_validates_its_body(api: httpx.Client) -> None:
         {"userId": user_id, "email": "nope"},
         {"userId": user_id, "phoneNumber": "600100200"},
         {"userId": user_id, "firstName": 7},
-    ]:
+    ]
+    for body in bodies:
         reply = api.post(f"/users/{user_id}/CreateUser", json=body)
         assert reply.status_code == 400, body
         assert set(reply.json()) == {"error", "message"}

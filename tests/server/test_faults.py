@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from spkey_desktop.server import LocalServer, Organization
+from spkey_desktop.server import FaultKind, LocalServer, Organization
 from tests.helpers.server_fixtures import StartServer
 
 
@@ -18,7 +18,7 @@ def statuses(api: httpx.Client, n: int) -> list[int]:
 
 @pytest.mark.parametrize("kind", [502, 503, 504])
 def test_gateway_faults_answer_a_proxys_html_page(
-    api: httpx.Client, local_server: LocalServer, kind: int
+    api: httpx.Client, local_server: LocalServer, kind: FaultKind
 ) -> None:
     local_server.faults.fail_next(2, kind)
 
