@@ -204,13 +204,8 @@ def error_for_response(
                 location = str(httpx.URL(request_url).join(location))
         return _redirected(status, redact_text(location, secrets))
 
-    error_class, sentence = _classify(operation, status, body, retry_after)
-    if method.upper() == "POST" and status in (502, 504):
-        # A gateway may give up after the backend has carried the command out.
-        sentence += (
-            " The change may have been saved anyway: reload to check before "
-            "trying again."
-        )
+    command = method.upper() == "POST"
+    error_class, sentence = _classify(operation, status, body, retry_after, command)
     return error_class(
         sentence,
         status=status,
@@ -222,7 +217,11 @@ def error_for_response(
 
 
 def _classify(
-    operation: Operation, status: int, body: ErrorBody, retry_after: float | None
+    operation: Operation,
+    status: int,
+    body: ErrorBody,
+    retry_after: float | None,
+    command: bool,
 ) -> tuple[type[ApiError], str]:
     said = _quoted(body)
 
@@ -279,18 +278,27 @@ def _classify(
             if retry_after is not None
             else "in a few minutes"
         )
+        advice = f"Try again {wait}."
+        if command and status != 503:
+            # A gateway may give up after the backend carried the command out.
+            advice = (
+                "The change may have been saved anyway: reload to check before "
+                "trying again."
+            )
         return UnavailableError, (
-            f"The SmartphoneKey server is temporarily unavailable (HTTP {status}"
-            f"{_proxy_title(body)}). Try again {wait}."
+            "The SmartphoneKey server is temporarily unavailable "
+            f"({_status_text(status, body)}). {advice}"
         )
     if status >= 500:
         return ServerError, (
-            f"The SmartphoneKey server had an internal error (HTTP {status}){said}. "
-            "Try again later; if it keeps happening, contact SmartphoneKey support."
+            "The SmartphoneKey server had an internal error "
+            f"({_status_text(status, body)}). Try again later; if it keeps "
+            "happening, contact SmartphoneKey support."
         )
     return UnexpectedResponseError, (
-        f"The server gave an answer the app does not expect (HTTP {status}){said}. "
-        "Try again later; if it keeps happening, the app may need an update."
+        "The server gave an answer the app does not expect "
+        f"({_status_text(status, body)}). Try again later; if it keeps happening, "
+        "the app may need an update."
     )
 
 
@@ -300,8 +308,13 @@ def _quoted(body: ErrorBody) -> str:
     return f' ("{body.message.rstrip(".")}")'
 
 
-def _proxy_title(body: ErrorBody) -> str:
-    return f': "{body.message}"' if body.message else ""
+def _status_text(status: int, body: ErrorBody) -> str:
+    """'HTTP 500: "what the server said"', leaving out a proxy page's title
+    that only repeats the status ("502 Bad Gateway")."""
+    said = (body.message or "").rstrip(".")
+    if not said or said.startswith(str(status)):
+        return f"HTTP {status}"
+    return f'HTTP {status}: "{said}"'
 
 
 def _seconds(value: float | None) -> str:

@@ -266,6 +266,7 @@ def test_proxy_html_title_is_shown_for_unavailable() -> None:
     )
     error = error_for_response(LOOKUP, 503, {"content-type": "text/html"}, page)
     assert error.server_message == "503 Service Temporarily Unavailable"
+    assert "(HTTP 503). Try again in a few minutes." in error.user_message
     assert "<" not in error.user_message
     assert error.transient
 
@@ -366,3 +367,11 @@ def test_a_gateway_error_on_a_command_warns_it_may_have_worked(
 ) -> None:
     error = error_for_response(ADD, status, {}, b"", method=method)
     assert ("may have been saved" in error.user_message) is warned
+
+
+def test_a_server_error_quotes_what_the_server_said() -> None:
+    content = _json({"error": "Internal Server Error", "message": "DB locked."})
+    error = error_for_response(LOOKUP, 500, {}, content)
+    assert error.user_message.startswith(
+        'The SmartphoneKey server had an internal error (HTTP 500: "DB locked").'
+    )
