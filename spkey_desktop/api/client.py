@@ -282,15 +282,21 @@ class SpkeyClient:
 
         Stops at the first page that says there is no more, or that is empty
         (a server that keeps saying hasMore with nothing in it would otherwise
-        be asked forever).
+        be asked forever). Paging is by offset, so an event recorded meanwhile
+        shifts the pages: an event seen twice is yielded once.
         """
+        # TODO(#2): an offset shift can also skip an event; the API has no
+        # cursor, so only a fixed ``end`` in the past gives a stable listing.
+        seen: set[str] = set()
         page = 1
         while True:
             result = await self.lpr_events(
                 camera_id, start=start, end=end, page=page, page_size=page_size
             )
             for event in result.events:
-                yield event
+                if event.id not in seen:
+                    seen.add(event.id)
+                    yield event
             if not result.has_more or not result.events:
                 return
             page += 1

@@ -38,6 +38,9 @@ from .redaction import redact_text
 
 _MAX_MESSAGE = 300
 
+# TODO(#2): the spec gives one 400 for "invalid request or plate already exists"
+# (and "... or plate not found") without the wording; these patterns cover the
+# local server's "plate already exists" / "plate not found" and common variants.
 _ALREADY_EXISTS = re.compile(r"already\s+(exist|registered|added|has)|duplicate", re.I)
 _PLATE_MISSING = re.compile(
     r"not\s+found|does\s*n[o']t\s+(exist|have)|no\s+such|not\s+registered", re.I

@@ -232,6 +232,19 @@ async def test_iterating_events_walks_every_page(
     assert {r.query["pageSize"][0] for r in scripted_server.requests} == {"2"}
 
 
+async def test_iterating_yields_an_event_shifted_onto_the_next_page_once(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    # A new event arrived between the two requests and pushed e2 to page 2.
+    scripted_server.script(
+        Reply.json({"events": [_event(1), _event(2)], "hasMore": True}),
+        Reply.json({"events": [_event(2), _event(3)], "hasMore": False}),
+    )
+    api = make_client(scripted_server.base_url)
+    ids = [e.id async for e in api.iter_lpr_events("cam", page_size=2)]
+    assert ids == ["e1", "e2", "e3"]
+
+
 async def test_iterating_stops_at_an_empty_page_that_claims_more(
     scripted_server: ScriptedServer, make_client: MakeClient
 ) -> None:
