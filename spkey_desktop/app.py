@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -76,9 +75,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Commands that run without a window go to the CLI; everything else opens it.
     from spkey_desktop.cli import COMMAND_NAMES, run
 
-    if any(arg in COMMAND_NAMES for arg in args if not arg.startswith("-")):
+    if _command_of(args) in COMMAND_NAMES:
         return run(args)
     return run_window(parse_window_args(args))
+
+
+#: Options of the window (and the global --home) that take a value, so that
+#: "--profile normalize" names a profile instead of starting that command.
+_OPTIONS_WITH_VALUES = frozenset(
+    {"--home", "--profile", "--screenshot", "--demo-users"}
+)
+
+
+def _command_of(args: Sequence[str]) -> str | None:
+    """The first word that is neither an option nor an option's value."""
+    takes_value = False
+    for arg in args:
+        if takes_value:
+            takes_value = False
+        elif arg in _OPTIONS_WITH_VALUES:
+            takes_value = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def run_window(options: WindowOptions) -> int:
