@@ -20,7 +20,7 @@ from spkey_desktop.server.config import (
 from spkey_desktop.server.demo import DemoSummary, seed_demo
 from spkey_desktop.server.exchange import FAULT_KINDS, Exchange, FaultKind, Observer
 from spkey_desktop.server.faults import FaultController
-from spkey_desktop.server.local_server import DemoCredentials, LocalServer
+from spkey_desktop.server.local_server import DemoCredentials, LocalServer, start_demo
 from spkey_desktop.server.rules import normalize_phone, normalize_plate
 from spkey_desktop.server.users import Outcome
 
@@ -47,5 +47,6 @@ __all__ = [
     "normalize_phone",
     "normalize_plate",
     "seed_demo",
+    "start_demo",
     "token_claims",
 ]

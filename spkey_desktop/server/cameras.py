@@ -117,6 +117,7 @@ class CameraStore:
         limit: int = 50,
     ) -> LprPage:
         """Newest first, both bounds inclusive."""
+        # TODO(#2): newest-first is our guess; the spec does not give the order.
         where = ["camera_id = ?"]
         args: list[object] = [camera_id]
         if since_ms is not None:

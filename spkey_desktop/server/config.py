@@ -106,6 +106,8 @@ class ServerConfig:
         for kind in self.fault_kinds:
             if kind not in FAULT_KINDS:
                 raise ConfigError(f"unknown fault kind {kind!r}")
+        if self.demo is not None and not self.organizations:
+            raise ConfigError("the demo needs an organization to seed (the first one)")
         validate_organizations(self.organizations)
 
 

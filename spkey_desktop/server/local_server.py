@@ -16,6 +16,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from spkey_desktop.server.aggregate import Event, UserState, replay
 from spkey_desktop.server.auth import Authenticator
@@ -46,6 +47,15 @@ class DemoCredentials:
     api_key: str
     token: str
     base_url: str
+
+
+def start_demo(seed: int = 2024, users: int = 300, **config: Any) -> LocalServer:
+    """Start a demo server in a background thread; ``.demo`` has its credentials.
+
+    For the app's demo mode: ``server = start_demo()``, call ``server.demo``
+    for the URL, API key and token, and ``server.close()`` on the way out.
+    """
+    return LocalServer(ServerConfig.for_demo(seed, users, **config)).start()
 
 
 class LocalServer:
@@ -125,7 +135,7 @@ class LocalServer:
         self._db.close()
 
     def __enter__(self) -> LocalServer:
-        return self.start()
+        return self if self.running else self.start()
 
     def __exit__(
         self,

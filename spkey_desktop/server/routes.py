@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from spkey_desktop.server.cameras import Camera, CameraStore, LprEvent
+from spkey_desktop.server.bodies import (
+    camera_body,
+    command_body,
+    lookup_body,
+    lpr_event_body,
+    profile_body,
+)
+from spkey_desktop.server.cameras import CameraStore
 from spkey_desktop.server.config import DuplicateAdd
 from spkey_desktop.server.replies import (
     Reply,
@@ -24,7 +31,6 @@ from spkey_desktop.server.replies import (
     query_not_found,
 )
 from spkey_desktop.server.rules import (
-    format_timestamp_ms,
     is_uuid,
     normalize_email,
     normalize_phone,
@@ -86,6 +92,8 @@ class Api:
         except BadRequest as error:
             return lookup_error(400, str(error))
         assert email is not None
+        # TODO(#2): e-mails are matched case-insensitively (stored lower-case);
+        # the spec does not say what the real service does.
         user = self.users.find(request.org_id, email=email)
         if user is None:
             if search_only:
@@ -94,7 +102,7 @@ class Api:
             if isinstance(created, Reply):
                 return created
             user = created
-        return json_reply(200, _lookup_body(user, with_phone=False))
+        return json_reply(200, lookup_body(user, with_phone=False))
 
     def user_by_phone(self, request: Request) -> Reply:
         raw_phone = request.arg("phoneNumber")
@@ -115,7 +123,7 @@ class Api:
             if isinstance(created, Reply):
                 return created
             user = created
-        return json_reply(200, _lookup_body(user, with_phone=True))
+        return json_reply(200, lookup_body(user, with_phone=True))
 
     def _create_on_miss(
         self, request: Request, email: str | None, phone: str | None = None
@@ -155,7 +163,7 @@ class Api:
         if existing is not None:
             if existing.org_id != request.org_id:
                 return command_error(400, "This user id is already in use.")
-            body = _command_body(existing.user_id, existing.version)
+            body = command_body(existing.user_id, existing.version)
             return json_reply(200, {**body, "userId": user_id})
         try:
             event = self.users.create(request.org_id, user_id, **fields)
@@ -163,11 +171,11 @@ class Api:
             existing = self.users.get(user_id, request.org_id)
             if existing is None:
                 return command_error(400, "This user id is already in use.")
-            body = _command_body(user_id, existing.version)
+            body = command_body(user_id, existing.version)
             return json_reply(200, {**body, "userId": user_id})
         except ContactTaken:
             return command_error(400, "This email belongs to another user.")
-        body = _command_body(user_id, 1, event.to_json())
+        body = command_body(user_id, 1, event.to_json())
         return json_reply(201, {**body, "userId": user_id})
 
     def add_license_plate(self, request: Request) -> Reply:
@@ -191,7 +199,7 @@ class Api:
         if outcome.event is None and self.duplicate_add == "error":
             return command_error(400, "plate already exists")
         event = None if outcome.event is None else outcome.event.to_json()
-        body = _command_body(outcome.user_id, outcome.version, event)
+        body = command_body(outcome.user_id, outcome.version, event)
         return json_reply(200, {**body, "plate": outcome.plate, "label": outcome.label})
 
     def remove_license_plate(self, request: Request) -> Reply:
@@ -209,7 +217,7 @@ class Api:
         except UnknownUser:
             return command_error(404, "User not found.")
         assert outcome.event is not None
-        body = _command_body(outcome.user_id, outcome.version, outcome.event.to_json())
+        body = command_body(outcome.user_id, outcome.version, outcome.event.to_json())
         return json_reply(200, {**body, "plate": outcome.plate})
 
     # -- queries: 404 as {success: false, errors: [...]}
@@ -218,15 +226,7 @@ class Api:
         user = self.users.get(request.params["id"], request.org_id)
         if user is None:
             return query_not_found("User not found")
-        optional = {
-            "email": user.email,
-            "firstName": user.first_name,
-            "lastName": user.last_name,
-            "phoneNumber": user.phone,
-        }
-        body = {"userId": user.user_id, "status": user.status}
-        body.update({key: value for key, value in optional.items() if value})
-        return json_reply(200, body)
+        return json_reply(200, profile_body(user))
 
     def license_plates(self, request: Request) -> Reply:
         user = self.users.get(request.params["id"], request.org_id)
@@ -239,7 +239,9 @@ class Api:
         return json_reply(200, {"licensePlates": plates, "totalCount": len(plates)})
 
     def my_cameras(self, request: Request) -> Reply:
-        cameras = [_camera_body(c) for c in self.cameras.of_org(request.org_id)]
+        # TODO(#2): the spec's 401 for this operation says "JWT authentication
+        # required"; the real service may refuse an API key here. We accept both.
+        cameras = [camera_body(c) for c in self.cameras.of_org(request.org_id)]
         return json_reply(200, {"cameras": cameras, "total": len(cameras)})
 
     def lpr_events(self, request: Request) -> Reply:
@@ -272,7 +274,7 @@ class Api:
             200,
             {
                 "cameraId": camera.camera_id,
-                "events": [_lpr_event_body(e) for e in result.events],
+                "events": [lpr_event_body(e) for e in result.events],
                 "page": page,
                 "pageSize": size,
                 "total": result.total,
@@ -374,53 +376,3 @@ def _int(raw: str | None, default: int) -> int:
         return int(raw) if raw is not None else default
     except ValueError:
         return default
-
-
-# -- response bodies
-
-
-def _lookup_body(user: UserRecord, *, with_phone: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"uuid": user.user_id, "email": user.email}
-    if with_phone:
-        body["phoneNumber"] = user.phone
-    body["created_at"] = format_timestamp_ms(user.created_at)
-    return body
-
-
-def _command_body(
-    user_id: str, version: int, event: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    return {
-        "success": True,
-        "aggregateId": user_id,
-        "version": version,
-        "event": event,
-    }
-
-
-def _camera_body(camera: Camera) -> dict[str, Any]:
-    return {
-        "cameraId": camera.camera_id,
-        "threeDeyeCameraId": camera.three_deye_id,
-        "name": camera.name,
-        "type": camera.type,
-        "status": camera.status,
-        "httpUrl": camera.http_url,
-        "rtspUrl": camera.rtsp_url,
-        "orgId": camera.org_id,
-        "permissions": list(camera.permissions),
-    }
-
-
-def _lpr_event_body(event: LprEvent) -> dict[str, Any]:
-    return {
-        "id": event.event_id,
-        "cameraId": event.camera_id,
-        "lockId": event.lock_id,
-        "plate": event.plate,
-        "confidence": event.confidence,
-        "matched": event.matched,
-        "matchedUserId": event.matched_user_id,
-        "actionTaken": event.action_taken,
-        "timestamp": format_timestamp_ms(event.timestamp_ms),
-    }

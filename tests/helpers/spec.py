@@ -16,9 +16,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 from jsonschema import Draft202012Validator, FormatChecker
 
-from spkey_desktop.server import Exchange
+from spkey_desktop.server import Exchange, FaultKind
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "spkey-openapi.yaml"
 
@@ -113,6 +114,26 @@ class Spec:
         document.pop("webhooks", None)
         return document
 
+    def response_problems(
+        self, response: httpx.Response, fault: FaultKind | None = None
+    ) -> list[str]:
+        """problems() for a response seen by a client (e.g. of a CLI server)."""
+        url = response.request.url
+        operation = self.operation(response.request.method, url.path)
+        return self.problems(
+            Exchange(
+                method=response.request.method,
+                path=url.path,
+                query=url.query.decode(),
+                operation=None if operation is None else operation.path,
+                status=response.status_code,
+                headers=dict(response.headers),
+                body=response.content,
+                fault=fault,
+                duration_s=response.elapsed.total_seconds(),
+            )
+        )
+
     def problems(self, exchange: Exchange) -> list[str]:
         """What is wrong with one response; empty if it conforms."""
         if exchange.status is None:
@@ -138,7 +159,7 @@ class Spec:
 
 
 def _body_problems(exchange: Exchange, schema: dict[str, Any]) -> list[str]:
-    content_type = exchange.headers.get("Content-Type", "")
+    content_type = _header(exchange, "Content-Type")
     if not content_type.startswith("application/json"):
         return [f"content type {content_type!r}, expected JSON"]
     try:
@@ -149,7 +170,7 @@ def _body_problems(exchange: Exchange, schema: dict[str, Any]) -> list[str]:
         f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}"
         for error in _validator(json.dumps(schema, sort_keys=True)).iter_errors(body)
     ]
-    if exchange.status == 401 and "WWW-Authenticate" not in exchange.headers:
+    if exchange.status == 401 and not _header(exchange, "WWW-Authenticate"):
         problems.append("401 without WWW-Authenticate")
     return problems
 
@@ -159,15 +180,22 @@ def _fault_problems(exchange: Exchange) -> list[str]:
         return [f"fault {exchange.fault} answered {exchange.status}"]
     if exchange.status in PROXY_FAULTS:
         html = exchange.body.decode("utf-8", "replace")
-        content_type = exchange.headers.get("Content-Type", "")
+        content_type = _header(exchange, "Content-Type")
         if not content_type.startswith("text/html") or "<html" not in html:
             return ["a proxy failure should be an HTML page"]
         return []
-    retry_after = exchange.headers.get("Retry-After", "")
+    retry_after = _header(exchange, "Retry-After")
     problems = _body_problems(exchange, ERROR_MESSAGE)
     if not retry_after.isdigit():
         problems.append(f"Retry-After {retry_after!r} is not whole seconds")
     return problems
+
+
+def _header(exchange: Exchange, name: str) -> str:
+    for key, value in exchange.headers.items():
+        if key.lower() == name.lower():
+            return value
+    return ""
 
 
 @cache

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from spkey_desktop.server import new_organization
+from tests.helpers.spec import Spec
 
 LISTENING = re.compile(r"Listening on (http://127\.0\.0\.1:(\d+))")
 
@@ -83,7 +84,7 @@ def run_cli() -> Iterator[type[ServerProcess]]:
 
 
 def test_demo_prints_its_url_and_credentials_and_answers(
-    run_cli: type[ServerProcess],
+    run_cli: type[ServerProcess], spec: Spec
 ) -> None:
     server = run_cli("--demo", "--port", "0")
     url = server.wait_for(LISTENING).group(1)
@@ -99,6 +100,7 @@ def test_demo_prints_its_url_and_credentials_and_answers(
     assert api_key in curl.group(0)
     assert url in curl.group(0)
     assert by_key.status_code == by_token.status_code == 200
+    assert spec.response_problems(by_key) == []
     assert by_key.json()["total"] == 2
     assert server.stop(signal.SIGTERM) == 0
     assert "Stopped." in "".join(server.output)
@@ -111,7 +113,7 @@ def test_ctrl_c_stops_it_cleanly(run_cli: type[ServerProcess]) -> None:
 
 
 def test_config_file_organizations_and_options(
-    run_cli: type[ServerProcess], tmp_path: Path
+    run_cli: type[ServerProcess], tmp_path: Path, spec: Spec
 ) -> None:
     org = new_organization("From file")
     config = tmp_path / "orgs.json"
@@ -127,6 +129,7 @@ def test_config_file_organizations_and_options(
 
     assert reply.status_code == 429
     assert reply.headers["Retry-After"] == "9"
+    assert spec.response_problems(reply, fault=429) == []
     assert server.stop() == 0
 
 

@@ -12,7 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from spkey_desktop.server import ConfigError, LocalServer, Organization, ServerConfig
+from spkey_desktop.server import (
+    ConfigError,
+    LocalServer,
+    Organization,
+    ServerConfig,
+    start_demo,
+)
 from tests.helpers.server_fixtures import StartServer
 
 
@@ -142,3 +148,30 @@ def test_a_file_database_is_wal_and_survives_a_restart(tmp_path: Path) -> None:
         assert second.user_version(user_id) == 2
     with closing(sqlite3.connect(database)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_stopped_server_can_start_again_with_its_data(
+    local_server: LocalServer, local_org: Organization
+) -> None:
+    user_id = local_server.create_user(local_org.org_id, email="r@example.com")
+    local_server.stop()
+    assert not local_server.running
+
+    local_server.start()
+    reply = httpx.get(
+        f"{local_server.base_url}/users/{user_id}/profile",
+        headers={"X-API-Key": local_org.api_key},
+    )
+
+    assert reply.status_code == 200
+
+
+def test_start_demo_runs_a_seeded_server_in_the_background() -> None:
+    with start_demo(users=10) as server:
+        demo = server.demo
+        reply = httpx.get(
+            f"{demo.base_url}/cameras/my",
+            headers={"Authorization": f"Bearer {demo.token}"},
+        )
+    assert reply.json()["total"] == 2
+    assert not server.running
