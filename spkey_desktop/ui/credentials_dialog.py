@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from spkey_desktop.credentials import (
+    CredentialError,
     CredentialKind,
     KeychainUnavailableError,
     SecretStore,
@@ -85,10 +86,10 @@ class CredentialsDialog(QDialog):
         self.save_button.setObjectName("saveCredentialsButton")
         self.session_button = QPushButton("Keep for this &session only", self)
         self.session_button.setObjectName("sessionOnlyButton")
-        self.session_button.hide()
         self.buttons.addButton(
             self.session_button, QDialogButtonBox.ButtonRole.ActionRole
         )
+        self.session_button.hide()  # after addButton, which shows it
         self.buttons.accepted.connect(lambda: self._start(self._keychain))
         self.buttons.rejected.connect(self.reject)
         self.session_button.clicked.connect(lambda: self._start(self._session_store))
@@ -121,6 +122,9 @@ class CredentialsDialog(QDialog):
         except KeychainUnavailableError as error:
             self.message_label.setText(str(error))
             self.session_button.show()
+            return
+        except CredentialError as error:
+            self.message_label.setText(str(error))
             return
         finally:
             self._task = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import qasync
@@ -25,6 +26,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    # A plain thread pool the test can shut down: the loop stays "running" for
+    # the whole test, so loop.close() (which would stop qasync's own executor
+    # threads) cannot be called, and a QThread left running aborts at exit.
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-executor")
+    loop.set_default_executor(executor)
     try:
         yield loop
     finally:
@@ -35,5 +41,6 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
             if all(t.done() for t in pending):
                 break
             qapp.processEvents()
+        executor.shutdown(wait=True)
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
