@@ -49,9 +49,9 @@ def test_saved_credentials_are_in_the_secret_service_and_not_on_disk(
     dialog.save_button.click()
     qtbot.waitUntil(lambda: dialog.saved)
 
+    entry = entry_name(profile_name, "api_key")
     found = subprocess.run(
-        ["secret-tool", "lookup", "service", SERVICE_NAME]
-        + ["username", entry_name(profile_name, "api_key")],
+        ["secret-tool", "lookup", "service", SERVICE_NAME, "username", entry],
         capture_output=True,
         text=True,
         check=True,
