@@ -3,7 +3,9 @@ without a keychain the app says so and offers this session only."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 
 import keyring.backends.fail
 import pytest
@@ -19,6 +21,12 @@ from spkey_desktop.ui.credentials_dialog import CredentialsDialog
 
 API_KEY = "Zq8vKEYFROMTHEDIALOG0123456789abcdefGHIJ"
 TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJkaWFsb2ctdGVzdCJ9." + "t" * 1500
+
+
+def _user_folders(tmp_path: Path) -> list[Path]:
+    names = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+    folders = [Path(os.environ[name]) for name in names if os.environ.get(name)]
+    return [*folders, tmp_path]
 
 
 def make_dialog(qtbot, keychain, profile: str, session=None, active=None):
@@ -58,6 +66,14 @@ def test_saved_credentials_are_in_the_secret_service_and_not_on_disk(
     )
     assert found.stdout == API_KEY
     assert credential_store.load(profile_name, "jwt") == TOKEN
+    # Nothing readable anywhere a file could have gone: the per-user folders of
+    # this test session (the keyring's own file there is encrypted) and tmp.
+    for folder in _user_folders(tmp_path):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                assert API_KEY.encode() not in data, path
+                assert TOKEN[-200:].encode() not in data, path
     assert active().api_key == API_KEY
     assert active().token == TOKEN
     assert (
