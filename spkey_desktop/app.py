@@ -108,9 +108,9 @@ def run_window(options: WindowOptions) -> int:
         # A screenshot needs no screen: render off-screen on a headless machine.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from spkey_desktop.startup_check import missing_system_libraries
+    from spkey_desktop.startup_check import startup_problem
 
-    problem = missing_system_libraries()
+    problem = startup_problem()
     if problem:
         print(problem, file=sys.stderr)
         return 2

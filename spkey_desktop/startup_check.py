@@ -41,6 +41,19 @@ def _uses_xcb() -> bool:
     return bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY")
 
 
+def no_display_problem() -> str | None:
+    """A message when a window cannot be shown because there is no screen."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "spkey-desktop cannot open its window: this session has no screen "
+        "(neither DISPLAY nor WAYLAND_DISPLAY is set). Start it from a desktop "
+        "session, or render the window to a file with --screenshot FILE."
+    )
+
+
 def missing_libraries(names: dict[str, str]) -> dict[str, str]:
     """The libraries of ``names`` the dynamic loader cannot load."""
     missing = {}
@@ -65,3 +78,8 @@ def missing_system_libraries() -> str | None:
         f"{', '.join(sorted(missing))}.\n"
         f"On Debian or Ubuntu, install them with:  sudo apt-get install {packages}"
     )
+
+
+def startup_problem() -> str | None:
+    """Why the window cannot start on this machine, or None when it can."""
+    return no_display_problem() or missing_system_libraries()

@@ -1,0 +1,34 @@
+"""The window refuses to start with a sentence, not a Qt abort, when it cannot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from spkey_desktop.startup_check import missing_libraries
+
+
+def test_without_a_screen_the_window_explains_itself(tmp_path) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env.pop("WAYLAND_DISPLAY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "spkey_desktop", "--home", str(tmp_path), "--demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "no screen" in done.stderr
+    assert "--screenshot" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_libraries_names_what_cannot_be_loaded() -> None:
+    missing = missing_libraries(
+        {"libc.so.6": "libc6", "libspkey-no-such-library.so.9": "spkey-missing"}
+    )
+    assert missing == {"libspkey-no-such-library.so.9": "spkey-missing"}
