@@ -85,6 +85,9 @@ class LocalServer:
         )
         self._httpd: HttpServer | None = None
         self._thread: threading.Thread | None = None
+        # The port of the last run: a server started again comes back where its
+        # clients expect it, as a real one restarting behind its address would.
+        self._last_port = 0
         for org in config.organizations:
             self.add_organization(org)
         self.demo_summary: DemoSummary | None = None
@@ -102,10 +105,13 @@ class LocalServer:
     # -- life cycle
 
     def start(self) -> LocalServer:
+        """Listen and serve; after stop(), on the same port as before."""
         if self._httpd is not None:
             raise RuntimeError("the server is already running")
         self._service.stopping.clear()
-        self._httpd = HttpServer(self.config.host, self.config.port, self._service)
+        port = self.config.port or self._last_port
+        self._httpd = HttpServer(self.config.host, port, self._service)
+        self._last_port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
