@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 
 SCHEMA_VERSION = 1
@@ -41,13 +42,36 @@ CREATE TABLE IF NOT EXISTS plates (
 """
 
 
+class PlateState(Enum):
+    """Where a plate shown on a user stands with the server.
+
+    Only SAVED plates come from the server; the others are the outbox's queued
+    or refused changes laid over them for display, and never stored here.
+    """
+
+    SAVED = "saved"
+    ADDING = "adding"  # an add waits in the outbox
+    REMOVING = "removing"  # a removal waits in the outbox
+    ADD_FAILED = "add failed"  # the server refused the add
+    REMOVE_FAILED = "removal failed"  # the server refused the removal
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the server has this plate (as far as the app knows)."""
+        return self in (PlateState.SAVED, PlateState.REMOVING, PlateState.REMOVE_FAILED)
+
+
 @dataclass(frozen=True, slots=True)
 class RosterPlate:
-    """A plate as the server stores it on one user."""
+    """A plate on one user: as the server stores it, or, with another
+    ``state``, as a queued change will leave it (``note``: the last error or
+    the server's reason for refusing)."""
 
     plate: str
     label: str = ""
     added_at: datetime | None = None
+    state: PlateState = PlateState.SAVED
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,12 +221,14 @@ class RosterStore:
             ),
         )
         self._db.execute("DELETE FROM plates WHERE user_id = ?", (user.user_id,))
+        # Plates the outbox has not added yet are the outbox's to keep, not ours.
         self._db.executemany(
             "INSERT OR REPLACE INTO plates (user_id, plate, label, added_at)"
             " VALUES (?, ?, ?, ?)",
             [
                 (user.user_id, p.plate, p.label, _to_timestamp(p.added_at))
                 for p in user.plates
+                if p.state.on_server
             ],
         )
 
