@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 
 from spkey_desktop import __version__, demo
 from spkey_desktop.api.client import SpkeyClient
-from spkey_desktop.api.errors import ApiError
 from spkey_desktop.api.redaction import RedactSecretsFilter
 from spkey_desktop.credentials import (
     CredentialStore,
@@ -34,6 +33,7 @@ from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStore
 from spkey_desktop.store.roster import RosterStore
 from spkey_desktop.ui.async_dialogs import run_dialog
+from spkey_desktop.ui.connections_dialog import ConnectionsDialog
 from spkey_desktop.ui.credentials_dialog import CredentialsDialog
 from spkey_desktop.ui.icons import app_icon
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
@@ -67,7 +67,26 @@ class WindowSession:
         log.info("spkey-desktop %s starting; log file %s", __version__, log_file)
         self._app.setWindowIcon(app_icon())
 
+        # One window per connection; File → Connections… may switch to another.
+        profile: ConnectionProfile | None
         profile, demo_server = self._connection(stack)
+        status = 0
+        while profile is not None:
+            async with AsyncExitStack() as connection:
+                status, profile = await self._open(
+                    profile, demo_server, log_file, connection
+                )
+            demo_server = None
+        return status
+
+    async def _open(
+        self,
+        profile: ConnectionProfile,
+        demo_server: LocalServer | None,
+        log_file: Path,
+        stack: AsyncExitStack,
+    ) -> tuple[int, ConnectionProfile | None]:
+        """Run one window on ``profile``: (exit status, profile to switch to)."""
         client = SpkeyClient(profile.base_url, self._credentials)
         stack.push_async_callback(client.aclose)
         store = RosterStore(roster_path(self._paths, profile.name))
@@ -80,15 +99,24 @@ class WindowSession:
                 profile.name, profile.base_url, demo=demo_server is not None
             ),
             on_credentials_rejected=lambda error: self._ask_credentials(
-                window, profile, error
+                window, profile, error.user_message
             ),
             log_file=log_file,
         )
+        stack.push_async_callback(window.shutdown)
         ui_state = self._settings.load_ui_state()
         self._notices.extend(filter(None, [ui_state.warning]))
         window.restore_view_state(dict(ui_state.value.main_window))
-        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        window.closed.connect(lambda: _resolve(closed))
+        outcome: asyncio.Future[ConnectionProfile | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        window.closed.connect(lambda: _resolve(outcome, None))
+        window.connections_requested.connect(
+            lambda: window.run_task(self._manage_connections(window, outcome))
+        )
+        window.credentials_requested.connect(
+            lambda: window.run_task(self._ask_credentials(window, profile, ""))
+        )
 
         # The cached roster shows at once; credentials and a refresh follow.
         cached = store.load_all()
@@ -96,21 +124,73 @@ class WindowSession:
         window.show()
         for notice in self._notices:
             window.show_notice(notice)
+        self._notices.clear()
         if demo_server is not None and not cached:
             window.show_roster(demo.roster_seed(demo_server))
         elif demo_server is None:
             await self._load_credentials(profile)
+            if not self._settings.load().value.profiles:
+                window.run_task(self._manage_connections(window, outcome))
 
         first_load = window.refresh_now()
         if self._options.screenshot is not None:
             await asyncio.wait([first_load])
-            return self._save_screenshot(window, self._options.screenshot)
+            return self._save_screenshot(window, self._options.screenshot), None
 
-        await closed
+        switch_to = await outcome
         self._settings.save_ui_state(
             dataclasses.replace(ui_state.value, main_window=window.save_view_state())
         )
-        return 0
+        if switch_to is not None:
+            window.closed.disconnect()
+        window.deleteLater()
+        return 0, switch_to
+
+    async def _manage_connections(
+        self,
+        window: MainWindow,
+        outcome: asyncio.Future[ConnectionProfile | None],
+    ) -> None:
+        """File → Connections…: save what changed; reconnect if asked to."""
+        before = self._settings.load().value
+        dialog = ConnectionsDialog(before, window.connection.profile_name, window)
+        await run_dialog(dialog)
+        dialog.deleteLater()
+        after = dialog.result_settings
+        if after is None:
+            return
+        self._settings.save(after)
+        kept = {p.name for p in after.profiles}
+        loop = asyncio.get_running_loop()
+        for gone in before.profiles:
+            if gone.name not in kept:
+                await loop.run_in_executor(None, self._forget_secrets, gone.name)
+        chosen = dialog.chosen
+        if chosen is None:
+            return
+        has_secrets = await loop.run_in_executor(None, self._has_secrets, chosen)
+        if not has_secrets:
+            await self._ask_credentials(
+                window, chosen, f"Enter the credentials for {chosen.name}."
+            )
+        else:
+            await self._load_credentials(chosen)
+        _resolve(outcome, chosen)
+
+    def _forget_secrets(self, profile_name: str) -> None:
+        try:
+            self._keychain.delete(profile_name)
+        except KeychainUnavailableError:
+            log.info("No keychain: nothing stored for %s to delete", profile_name)
+
+    def _has_secrets(self, profile: ConnectionProfile) -> bool:
+        try:
+            return all(
+                self._keychain.has(profile.name, kind)
+                for kind in profile.credential_kinds
+            )
+        except KeychainUnavailableError:
+            return False
 
     def _connection(
         self, stack: AsyncExitStack
@@ -147,7 +227,7 @@ class WindowSession:
             log.warning("Keychain unavailable: %s", error.summary)
 
     async def _ask_credentials(
-        self, window: MainWindow, profile: ConnectionProfile, error: ApiError
+        self, window: MainWindow, profile: ConnectionProfile, reason: str
     ) -> bool:
         dialog = CredentialsDialog(
             profile.name,
@@ -155,7 +235,7 @@ class WindowSession:
             self._keychain,
             self._session_store,
             self._credentials,
-            reason=error.user_message,
+            reason=reason,
             parent=window,
         )
         await run_dialog(dialog)
@@ -173,6 +253,9 @@ class WindowSession:
         return 0
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
+def _resolve(
+    future: asyncio.Future[ConnectionProfile | None],
+    value: ConnectionProfile | None,
+) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(value)

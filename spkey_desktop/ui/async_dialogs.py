@@ -8,6 +8,7 @@ the running asyncio loop and break it; these helpers show the dialog with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -25,7 +26,9 @@ async def run_dialog(dialog: QDialog) -> int:
     try:
         return await future
     finally:
-        dialog.finished.disconnect(finished)
+        # The dialog may be gone already when its parent window closed first.
+        with contextlib.suppress(RuntimeError):
+            dialog.finished.disconnect(finished)
 
 
 async def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:

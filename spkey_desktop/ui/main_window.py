@@ -56,6 +56,10 @@ class MainWindow(QMainWindow):
 
     #: The window was closed; the session shuts down after this.
     closed = Signal()
+    #: File → Connections…: the session shows the profiles and may reconnect.
+    connections_requested = Signal()
+    #: File → Credentials…: the session asks for this profile's secrets.
+    credentials_requested = Signal()
 
     def __init__(
         self,
@@ -104,12 +108,20 @@ class MainWindow(QMainWindow):
         self.add_action = action("&Add plate…", "Ctrl+N", self.add_plate)
         self.remove_action = action("&Remove plate", "Delete", self.remove_plate)
         self.copy_action = action("&Copy plate", "Ctrl+C", self.copy_plate)
+        self.connections_action = action(
+            "C&onnections…", "", self.connections_requested.emit
+        )
+        self.credentials_action = action(
+            "&Credentials…", "", self.credentials_requested.emit
+        )
         self.show_log_action = action("Show &log file", "", self.show_log)
         self.about_action = action("&About", "", self.show_about)
 
         menu = self.menuBar()
         self.file_menu = menu.addMenu("&File")
         self.file_menu.addActions([self.lookup_action, self.refresh_action])
+        self.file_menu.addSeparator()
+        self.file_menu.addActions([self.connections_action, self.credentials_action])
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
@@ -192,6 +204,15 @@ class MainWindow(QMainWindow):
         )
 
     # -- running actions -------------------------------------------------------
+
+    @property
+    def connection(self) -> ConnectionInfo:
+        return self._connection
+
+    def run_task(self, coro: Awaitable[object]) -> asyncio.Task[object]:
+        """Run a coroutine for the window; it is cancelled when the window closes,
+        and an error it raises reaches the status bar or the log."""
+        return self._spawn(coro)
 
     def _spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
         task: asyncio.Task[object] = asyncio.ensure_future(coro)
@@ -403,6 +424,14 @@ class MainWindow(QMainWindow):
         for key, restore in restorers.items():
             if state.get(key):
                 restore(QByteArray.fromBase64(state[key].encode("ascii")))
+
+    async def shutdown(self) -> None:
+        """Close the window and wait until its running actions have stopped."""
+        self.close()
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for task in list(self._tasks):

@@ -1,0 +1,191 @@
+"""Choose, add, edit or remove connection profiles (File → Connections…).
+
+A profile is a name, the server's base address, which credentials it gets and an
+optional CA bundle; it is saved in the settings file. Its secrets are not: after
+saving a profile whose secrets the keychain does not have yet, the window asks
+for them in the credentials dialog.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from spkey_desktop.settings import (
+    AUTH_METHODS,
+    PRESETS,
+    AuthMethod,
+    ConnectionProfile,
+    Settings,
+)
+
+NEW_PROFILE = "New connection…"
+_AUTH_LABELS: dict[AuthMethod, str] = {
+    "api_key": "Organization API key",
+    "jwt": "Token (JWT)",
+    "both": "API key and token",
+}
+
+
+class ConnectionsDialog(QDialog):
+    """Edits the profiles of ``settings``; ``result_settings`` holds the outcome."""
+
+    def __init__(
+        self, settings: Settings, current: str | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connections")
+        self.setObjectName("connectionsDialog")
+        self._settings = settings
+        self.result_settings: Settings | None = None
+        self.chosen: ConnectionProfile | None = None
+
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.setObjectName("profileCombo")
+        self.profile_combo.setAccessibleName("Connection profile")
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setObjectName("profileNameEdit")
+        self.name_edit.setAccessibleName("Profile name")
+        self.url_combo = QComboBox(self)
+        self.url_combo.setObjectName("urlCombo")
+        self.url_combo.setEditable(True)
+        self.url_combo.setAccessibleName("Server address")
+        for preset in PRESETS:
+            self.url_combo.addItem(preset.base_url)
+        self.auth_combo = QComboBox(self)
+        self.auth_combo.setObjectName("authCombo")
+        self.auth_combo.setAccessibleName("Credentials sent")
+        for method in AUTH_METHODS:
+            self.auth_combo.addItem(_AUTH_LABELS[method], method)
+        self.ca_edit = QLineEdit(self)
+        self.ca_edit.setObjectName("caBundleEdit")
+        self.ca_edit.setAccessibleName("CA bundle file")
+        self.ca_edit.setPlaceholderText("optional: PEM file of extra trusted CAs")
+        browse = QPushButton("&Browse…", self)
+        browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_edit)
+        ca_row.addWidget(browse)
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("connectionsMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet("color: #b00020;")
+
+        form = QFormLayout()
+        form.addRow("&Profile:", self.profile_combo)
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("&Server address:", self.url_combo)
+        form.addRow("Cre&dentials:", self.auth_combo)
+        form.addRow("&CA bundle:", ca_row)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.connect_button = QPushButton("Save and c&onnect", self)
+        self.connect_button.setObjectName("connectButton")
+        self.connect_button.setDefault(True)
+        self.remove_button = QPushButton("&Remove profile", self)
+        self.remove_button.setObjectName("removeProfileButton")
+        self.buttons.addButton(
+            self.connect_button, QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.buttons.addButton(
+            self.remove_button, QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.connect_button.clicked.connect(self._save_and_connect)
+        self.remove_button.clicked.connect(self._remove)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+        self.profile_combo.currentIndexChanged.connect(self._show_selected)
+        self._fill_profiles(current)
+
+    def _fill_profiles(self, current: str | None) -> None:
+        self.profile_combo.blockSignals(True)
+        self.profile_combo.clear()
+        for profile in self._settings.profiles:
+            self.profile_combo.addItem(profile.name, profile.name)
+        self.profile_combo.addItem(NEW_PROFILE, None)
+        index = self.profile_combo.findData(current) if current else -1
+        self.profile_combo.setCurrentIndex(max(index, 0))
+        self.profile_combo.blockSignals(False)
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        name = self.profile_combo.currentData()
+        profile = self._settings.profile(name) if name else None
+        self.remove_button.setEnabled(profile is not None)
+        self.message_label.clear()
+        if profile is None:
+            preset = PRESETS[0]
+            unused = not self._settings.profile(preset.name)
+            self.name_edit.setText(preset.name if unused else "")
+            self.url_combo.setEditText(preset.base_url)
+            self.auth_combo.setCurrentIndex(self.auth_combo.findData(preset.auth))
+            self.ca_edit.clear()
+            self.name_edit.setFocus()
+            return
+        self.name_edit.setText(profile.name)
+        self.url_combo.setEditText(profile.base_url)
+        self.auth_combo.setCurrentIndex(self.auth_combo.findData(profile.auth))
+        self.ca_edit.setText(profile.ca_bundle or "")
+
+    def _browse_ca(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "CA bundle", "", "PEM certificates (*.pem *.crt);;All files (*)"
+        )
+        if path:
+            self.ca_edit.setText(path)
+
+    def _edited_profile(self) -> ConnectionProfile | None:
+        try:
+            return ConnectionProfile(
+                name=self.name_edit.text().strip(),
+                base_url=self.url_combo.currentText().strip(),
+                auth=self.auth_combo.currentData(),
+                ca_bundle=self.ca_edit.text().strip() or None,
+            )
+        except ValueError as error:
+            self.message_label.setText(html.escape(str(error)))
+            return None
+
+    def _save_and_connect(self) -> None:
+        profile = self._edited_profile()
+        if profile is None:
+            return
+        settings = self._settings
+        renamed_from = self.profile_combo.currentData()
+        if renamed_from and renamed_from != profile.name:
+            settings = settings.without_profile(renamed_from)
+        try:
+            settings = settings.with_profile(profile).with_active(profile.name)
+        except ValueError as error:
+            self.message_label.setText(html.escape(str(error)))
+            return
+        self.result_settings = settings
+        self.chosen = profile
+        self.accept()
+
+    def _remove(self) -> None:
+        name = self.profile_combo.currentData()
+        if not name:
+            return
+        self._settings = self._settings.without_profile(name)
+        self.result_settings = self._settings
+        self._fill_profiles(self._settings.active_profile)
