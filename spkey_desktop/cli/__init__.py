@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from spkey_desktop.cli import normalize, profile
+from spkey_desktop.cli import diagnose, normalize, profile
 
-COMMAND_MODULES = (normalize, profile)
-COMMAND_NAMES = frozenset({"normalize", "profile"})
+COMMAND_MODULES = (normalize, profile, diagnose)
+COMMAND_NAMES = frozenset({"normalize", "profile", "diagnose"})
 
 
 def build_parser() -> argparse.ArgumentParser:
