@@ -52,6 +52,11 @@ class Service:
 
 class HttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a client opening more
+    # connections at once (a bulk refresh or import runs 16 and more) has
+    # the rest dropped, and each waits about a second for its SYN to be
+    # retransmitted. The kernel caps this at net.core.somaxconn.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, service: Service) -> None:
         self.service = service
@@ -137,9 +142,8 @@ class _Handler(BaseHTTPRequestHandler):
         operation = _operation(self.command, target.path)
 
         def finish(reply: Reply | None) -> None:
-            headers = {} if reply is None else self._send(reply)
-            if reply is None:
-                self._drop()
+            # Record first: once a client has its answer, the record exists.
+            headers = [] if reply is None else self._headers_for(reply)
             service.record(
                 Exchange(
                     method=self.command,
@@ -147,12 +151,16 @@ class _Handler(BaseHTTPRequestHandler):
                     query=target.query,
                     operation=operation,
                     status=None if reply is None else reply.status,
-                    headers=headers,
+                    headers=dict(headers),
                     body=b"" if reply is None else reply.body,
                     fault=None if fault is None else fault.kind,
                     duration_s=time.monotonic() - started,
                 )
             )
+            if reply is None:
+                self._drop()
+            else:
+                self._send(reply, headers)
 
         if not service.pause(service.latency_s):
             return finish(None)
@@ -248,18 +256,20 @@ class _Handler(BaseHTTPRequestHandler):
             chunks.append(self.rfile.read(size))
             self.rfile.readline(1024)
 
-    def _send(self, reply: Reply) -> dict[str, str]:
+    def _headers_for(self, reply: Reply) -> list[tuple[str, str]]:
         headers = [("Content-Type", reply.content_type), *reply.headers]
         headers.append(("Content-Length", str(len(reply.body))))
         if self.close_connection:
             headers.append(("Connection", "close"))
+        return headers
+
+    def _send(self, reply: Reply, headers: list[tuple[str, str]]) -> None:
         self.send_response(reply.status)
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(reply.body)
-        return dict(headers)
 
     def _drop(self) -> None:
         """Close the connection without answering."""
