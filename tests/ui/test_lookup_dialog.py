@@ -64,7 +64,10 @@ def test_creating_a_user_takes_an_explicit_confirmation(qtbot, window_env) -> No
     dialog.create_button.click()
 
     window = window_env.window
-    qtbot.waitUntil(lambda: window_env.server.users.count(org) == before + 1)
+    qtbot.waitUntil(
+        lambda: window_env.server.users.count(org) == before + 1,
+        timeout=10000,
+    )
     qtbot.waitUntil(lambda: find_top_level(LookupDialog) is None)
     created = window.panel.selected_user()
     assert created.display_name == "New Driver"
