@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 import httpx
 
+from spkey_desktop.urls import is_loopback_host
+
 from .errors import InsecureUrlError
+
+__all__ = ["check_base_url", "is_loopback_host", "is_valid_host"]
 
 # A DNS name (IDNs arrive punycoded), an IPv4 address, or an IPv6 literal.
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|[0-9A-Fa-f:.]+")
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1 (an address of this computer)."""
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
+def is_valid_host(raw_host: str) -> bool:
+    """True for a DNS name, an IPv4 address or an IPv6 literal (as in a URL)."""
+    return _HOST.fullmatch(raw_host) is not None
 
 
 def check_base_url(base_url: str) -> httpx.URL:
@@ -49,7 +43,7 @@ def check_base_url(base_url: str) -> httpx.URL:
             "The server address must start with https:// followed by a host name, "
             "like https://api.example.com. Correct it in Settings."
         )
-    if not _HOST.fullmatch(url.raw_host.decode("ascii", "replace")):
+    if not is_valid_host(url.raw_host.decode("ascii", "replace")):
         raise InsecureUrlError(
             "The server address does not contain a valid host name. Enter it like "
             "https://api.example.com in Settings."
