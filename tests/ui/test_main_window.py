@@ -158,3 +158,32 @@ def test_a_rejected_key_asks_for_credentials_and_retries(qtbot, window_env) -> N
     assert window_env.rejected[0].status == 401
     # After new credentials were "saved", the refresh ran again and succeeded.
     qtbot.waitUntil(lambda: window_env.window.reachability_label.text() == "online")
+
+
+def _unnamed_focusable(root) -> list[str]:
+    from PySide6.QtWidgets import QAbstractButton, QWidget
+
+    unnamed = []
+    for widget in root.findChildren(QWidget):
+        takes_tab = bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+        if not takes_tab or not widget.isVisibleTo(root):
+            continue
+        named = widget.accessibleName() or (
+            isinstance(widget, QAbstractButton) and widget.text().replace("&", "")
+        )
+        if not named:
+            unnamed.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    return unnamed
+
+
+def test_every_tab_stop_in_the_window_is_named(window_env) -> None:
+    assert _unnamed_focusable(window_env.window) == []
+
+
+def test_every_tab_stop_in_the_add_plate_dialog_is_named(qtbot, window_env) -> None:
+    window_env.select(qtbot, "anna")
+    window_env.window.add_action.trigger()
+    qtbot.waitUntil(lambda: find_top_level(AddPlateDialog) is not None)
+    dialog = find_top_level(AddPlateDialog)
+    assert _unnamed_focusable(dialog) == []
+    dialog.reject()
