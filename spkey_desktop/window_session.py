@@ -31,6 +31,7 @@ from spkey_desktop.server import LocalServer
 from spkey_desktop.services.active_credentials import ActiveCredentials
 from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStore
+from spkey_desktop.store.outbox import Outbox
 from spkey_desktop.store.roster import RosterStore
 from spkey_desktop.ui.async_dialogs import run_dialog
 from spkey_desktop.ui.connections_dialog import ConnectionsDialog
@@ -91,7 +92,11 @@ class WindowSession:
         stack.push_async_callback(client.aclose)
         store = RosterStore(roster_path(self._paths, profile.name))
         stack.callback(store.close)
-        service = RosterService(client, store)
+        outbox = Outbox(roster_path(self._paths, profile.name))
+        stack.callback(outbox.close)
+        service = RosterService(client, store, outbox)
+        # Closed before the outbox and the client: unanswered changes stay queued.
+        stack.push_async_callback(service.aclose)
 
         window = MainWindow(
             service,
@@ -119,7 +124,7 @@ class WindowSession:
         )
 
         # The cached roster shows at once; credentials and a refresh follow.
-        cached = store.load_all()
+        cached = service.load_roster()
         window.show_roster(cached)
         window.show()
         for notice in self._notices:
@@ -131,6 +136,8 @@ class WindowSession:
             await self._load_credentials(profile)
             if not self._settings.load().value.profiles:
                 window.run_task(self._manage_connections(window, outcome))
+        # Changes queued in an earlier run go out now, with the credentials.
+        service.start()
 
         first_load = window.refresh_now()
         if self._options.screenshot is not None:

@@ -1,9 +1,16 @@
 """Roster workflows: look users up, refresh them, add and remove their plates.
 
-This is where the API and the local store meet. Every method returns the updated
-:class:`RosterUser` (already saved locally) so the window only has to show it; no
-Qt here, and no widget ever sees an HTTP error other than through the API's typed
-errors, whose ``user_message`` is the sentence to show.
+This is where the API, the local store and the outbox meet. Every method returns
+the updated :class:`RosterUser` (the server's state saved locally, with queued
+changes laid over it) so the window only has to show it; no Qt here, and no
+widget ever sees an HTTP error other than through the API's typed errors, whose
+``user_message`` is the sentence to show.
+
+Changes (add or remove a plate, create a user) go through the outbox: written
+down first, then sent by the :class:`OutboxSender` this service owns. When the
+server cannot be reached they stay queued, and the returned user shows them
+pending. ``start()`` begins sending (and replays what an earlier run left);
+``aclose()`` stops it without losing anything.
 """
 
 from __future__ import annotations
@@ -17,8 +24,25 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from spkey_desktop.api.client import SpkeyClient
-from spkey_desktop.api.errors import AlreadyExistsError, ApiError, PlateNotFoundError
+from spkey_desktop.api.errors import ApiError
 from spkey_desktop.api.models import PlateCommandResult, UserRef
+from spkey_desktop.services.delivery import (
+    Delivery,
+    OutboxEvent,
+    SenderStatus,
+    SendPolicy,
+    Verdict,
+)
+from spkey_desktop.services.outbox_sender import OutboxSender
+from spkey_desktop.services.pending_view import overlay, overlay_all
+from spkey_desktop.store.outbox import (
+    AddPlate,
+    Change,
+    CreateUser,
+    EntryState,
+    Outbox,
+    RemovePlate,
+)
 from spkey_desktop.store.roster import RosterPlate, RosterStore, RosterUser
 
 log = logging.getLogger(__name__)
@@ -35,6 +59,8 @@ class PlateOutcome(Enum):
     ALREADY_REGISTERED = "already registered"
     REMOVED = "removed"
     ALREADY_GONE = "already gone"
+    QUEUED = "queued"  # the server is unreachable: sent when it is back
+    WITHDRAWN = "withdrawn"  # a queued add was called back before it was sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +88,56 @@ def looks_like_email(query: str) -> bool:
 
 
 class RosterService:
-    """Combines the SmartphoneKey client with the local roster store."""
+    """Combines the SmartphoneKey client with the local roster and outbox."""
 
-    def __init__(self, client: SpkeyClient, store: RosterStore) -> None:
+    def __init__(
+        self,
+        client: SpkeyClient,
+        store: RosterStore,
+        outbox: Outbox,
+        *,
+        policy: SendPolicy | None = None,
+    ) -> None:
         self._client = client
         self._store = store
+        self._outbox = outbox
+        self._sender = OutboxSender(
+            client, outbox, policy=policy, on_delivered=self._after_delivery
+        )
 
     @property
     def store(self) -> RosterStore:
         return self._store
+
+    @property
+    def sender(self) -> OutboxSender:
+        """Queued changes: status, listeners, cancel/retry/discard, bulk queueing."""
+        return self._sender
+
+    def start(self) -> None:
+        """Begin sending queued changes, those of an earlier run first."""
+        self._sender.start()
+
+    async def aclose(self) -> None:
+        """Stop sending; whatever is unanswered stays queued for next time."""
+        await self._sender.aclose()
+
+    def status(self) -> SenderStatus:
+        return self._sender.status()
+
+    def add_listener(self, listener: Callable[[OutboxEvent], None]) -> None:
+        self._sender.add_listener(listener)
+
+    # -- what the window shows -------------------------------------------------
+
+    def load_roster(self) -> list[RosterUser]:
+        """The saved roster, with queued changes shown on their users."""
+        return overlay_all(self._store.load_all(), self._outbox.entries())
+
+    def view(self, user_id: str) -> RosterUser | None:
+        """One saved user with their queued changes, or None if not in the roster."""
+        user = self._store.get(user_id)
+        return None if user is None else overlay(user, self._outbox.entries(user_id))
 
     # -- users ---------------------------------------------------------------
 
@@ -97,23 +164,28 @@ class RosterService:
         first_name: str = "",
         last_name: str = "",
     ) -> RosterUser:
-        """Create a new SmartphoneKey user (only on the operator's request)."""
+        """Create a new SmartphoneKey user (only on the operator's request).
+
+        The user joins the roster at once with what was typed; when the server
+        is unreachable the creation stays queued (and so do plates added to
+        the new user meanwhile, behind it).
+        """
         user_id = str(uuid.uuid4())
-        await self._client.create_user(
-            user_id,
-            email=email or None,
-            first_name=first_name or None,
-            last_name=last_name or None,
-            phone_number=phone or None,
-        )
-        log.info("Created user %s", user_id)
-        user = await self.fetch_user(user_id)
-        if phone and not user.phone:
-            # CreateUser validates a phone number but does not store it; keep
-            # what the operator typed so the roster can still find the user.
-            user = replace(user, phone=phone)
-            self._store.save(user)
-        return user
+        # CreateUser validates a phone number but does not store it; what the
+        # operator typed is kept so the roster can still find the user.
+        typed = RosterUser(user_id, email, phone, first_name, last_name)
+        self._store.save(typed)
+        change = CreateUser(user_id, email, phone, first_name, last_name)
+        try:
+            delivery = await self._submit(change)
+        except (ApiError, asyncio.CancelledError):
+            # Refused, or the operator stopped waiting (the creation was then
+            # withdrawn): the user is not ours to show.
+            self._store.remove(user_id)
+            raise
+        if delivery.verdict is Verdict.DELIVERED:
+            log.info("Created user %s", user_id)
+        return self.view(user_id) or typed
 
     def forget(self, user_id: str) -> None:
         """Remove a user from the roster; nothing changes on the server."""
@@ -121,7 +193,12 @@ class RosterService:
         log.info("Removed user %s from the roster", user_id)
 
     async def fetch_user(self, user_id: str) -> RosterUser:
-        """Profile and plates of one user, fetched together and saved."""
+        """Profile and plates of one user, fetched together and saved (and
+        returned with their queued changes)."""
+        user = await self._fetch(user_id)
+        return overlay(user, self._outbox.entries(user_id))
+
+    async def _fetch(self, user_id: str) -> RosterUser:
         profile, plate_list = await asyncio.gather(
             self._client.get_profile(user_id), self._client.list_plates(user_id)
         )
@@ -155,7 +232,13 @@ class RosterService:
         the calling task cancels the requests still in flight; users already
         refreshed stay refreshed.
         """
-        ids = list(user_ids)
+        # A user whose creation has not reached the server cannot be read yet.
+        unborn = {
+            e.user_id
+            for e in self._outbox.entries()
+            if isinstance(e.change, CreateUser)
+        }
+        ids = [user_id for user_id in user_ids if user_id not in unborn]
         report = RefreshReport()
         limit = asyncio.Semaphore(max(1, concurrency))
         done = 0
@@ -174,6 +257,8 @@ class RosterService:
         async with asyncio.TaskGroup() as group:
             for user_id in ids:
                 group.create_task(refresh_one(user_id))
+        if report.refreshed:
+            self._sender.note_reachable()
         return report
 
     # -- plates --------------------------------------------------------------
@@ -181,35 +266,80 @@ class RosterService:
     async def add_plate(
         self, user: RosterUser, plate: str, label: str = ""
     ) -> PlateChange:
-        """Send an already canonical plate; "already registered" is not a failure."""
-        try:
-            result = await self._client.add_plate(user.user_id, plate, label)
-        except AlreadyExistsError:
-            return PlateChange(
-                await self.fetch_user(user.user_id),
-                PlateOutcome.ALREADY_REGISTERED,
-                plate,
-            )
-        if not result.changed:
+        """Queue and send an already canonical plate.
+
+        "Already registered" is not a failure; an unreachable server answers
+        QUEUED (the plate shows as pending); a refusal raises its ApiError.
+        """
+        delivery = await self._submit(AddPlate(user.user_id, plate, label))
+        if delivery.verdict is Verdict.QUEUED:
+            outcome = PlateOutcome.QUEUED
+        elif delivery.already:
             outcome = PlateOutcome.ALREADY_REGISTERED
         else:
             outcome = PlateOutcome.ADDED
-            log.info("Added plate %s to user %s", result.plate, user.user_id)
-        added = RosterPlate(result.plate, result.label, datetime.now(UTC))
-        updated = await self._apply(user, result, add=added)
-        return PlateChange(updated, outcome, result.plate)
+        result = delivery.result
+        shown = result.plate if isinstance(result, PlateCommandResult) else plate
+        return PlateChange(self.view(user.user_id) or user, outcome, shown or plate)
 
     async def remove_plate(self, user: RosterUser, plate: str) -> PlateChange:
-        """Remove a plate; one that is already gone counts as removed."""
-        try:
-            result = await self._client.remove_plate(user.user_id, plate)
-        except PlateNotFoundError:
+        """Remove a plate; one that is already gone counts as removed.
+
+        A plate whose add is still queued (or was refused) is simply called
+        back: nothing needs to reach the server.
+        """
+        if self._withdraw_add(user.user_id, plate):
             return PlateChange(
-                await self.fetch_user(user.user_id), PlateOutcome.ALREADY_GONE, plate
+                self.view(user.user_id) or user, PlateOutcome.WITHDRAWN, plate
             )
-        log.info("Removed plate %s from user %s", plate, user.user_id)
-        updated = await self._apply(user, result, remove=plate)
-        return PlateChange(updated, PlateOutcome.REMOVED, plate)
+        delivery = await self._submit(RemovePlate(user.user_id, plate))
+        if delivery.verdict is Verdict.QUEUED:
+            outcome = PlateOutcome.QUEUED
+        elif delivery.already:
+            outcome = PlateOutcome.ALREADY_GONE
+        else:
+            outcome = PlateOutcome.REMOVED
+        return PlateChange(self.view(user.user_id) or user, outcome, plate)
+
+    def _withdraw_add(self, user_id: str, plate: str) -> bool:
+        """Call back the user's last queued add of ``plate``, if it has not
+        been sent yet (or was refused)."""
+        for entry in reversed(self._outbox.entries(user_id)):
+            change = entry.change
+            if isinstance(change, RemovePlate) and change.plate == plate:
+                return False
+            if isinstance(change, AddPlate) and change.plate == plate:
+                if entry.state is EntryState.FAILED:
+                    return self._sender.discard(entry.entry_id)
+                return self._sender.cancel(entry.entry_id)
+        return False
+
+    async def _submit(self, change: Change) -> Delivery:
+        """Send a change for the operator; a refusal raises its error."""
+        delivery = await self._sender.submit(change)
+        if delivery.verdict is Verdict.REJECTED:
+            assert delivery.error is not None
+            raise delivery.error
+        return delivery
+
+    # -- after the server has answered ---------------------------------------
+
+    async def _after_delivery(self, delivery: Delivery) -> None:
+        """Bring the cached user in line with a change the server has taken."""
+        change = delivery.entry.change
+        cached = self._store.get(change.user_id)
+        if cached is None and not isinstance(change, CreateUser):
+            return  # not in this roster (forgotten meanwhile)
+        result = delivery.result
+        if cached is None or not isinstance(result, PlateCommandResult):
+            # A new user, or "already there / already gone" without details:
+            # read the user as the server has it.
+            await self._fetch(change.user_id)
+        elif isinstance(change, AddPlate):
+            added = RosterPlate(result.plate, result.label, datetime.now(UTC))
+            await self._apply(cached, result, add=added)
+        elif isinstance(change, RemovePlate):
+            await self._apply(cached, result, remove=change.plate)
 
     async def _apply(
         self,
@@ -234,7 +364,7 @@ class RosterService:
                 user.version,
                 result.version,
             )
-            reloaded = await self.fetch_user(user.user_id)
+            reloaded = await self._fetch(user.user_id)
             reloaded = replace(reloaded, version=result.version)
             self._store.save(reloaded)
             return reloaded

@@ -32,7 +32,9 @@ Public API::
 
     # Used by the sender:
     outbox.recover()                                  # at start: "sending" -> pending
-    outbox.first_entries(limit, exclude)              # each user's next change
+    outbox.make_due()                                 # the server is back: no waiting
+    outbox.first_entries(limit, exclude, due_before)  # each user's next change
+    outbox.next_attempt_after(moment)                 # when the next one is due
     outbox.next_for_user(user_id)
     outbox.mark_sending(entry_id)                     # counts an attempt
     outbox.mark_retry(entry_id, error, next_attempt_at)
@@ -183,6 +185,9 @@ class OutboxCounts:
         return self.pending + self.sending
 
 
+# The sequence number of each user's next change to send.
+_FIRSTS = "SELECT MIN(seq) FROM outbox WHERE state != 'failed' GROUP BY user_id"
+
 _COLUMNS = (
     "entry_id, kind, user_id, payload, state, attempts, last_error,"
     " next_attempt_at, created_at"
@@ -293,17 +298,22 @@ class Outbox:
         return rows[0] if rows else None
 
     def first_entries(
-        self, limit: int, exclude: Iterable[str] = ()
+        self,
+        limit: int,
+        exclude: Iterable[str] = (),
+        due_before: float | None = None,
     ) -> list[OutboxEntry]:
-        """Each user's next change, oldest first, skipping the users in
-        ``exclude``; at most ``limit`` of them."""
+        """Each user's next change, oldest first: at most ``limit`` of them,
+        skipping the users in ``exclude`` and, with ``due_before`` (epoch
+        seconds), changes whose next try is later than that."""
         skip = set(exclude)
         found: list[OutboxEntry] = []
+        due = float("inf") if due_before is None else due_before
         with self._lock:
             cursor = self._db.execute(
-                f"SELECT {_COLUMNS} FROM outbox WHERE seq IN ("
-                " SELECT MIN(seq) FROM outbox WHERE state != 'failed'"
-                " GROUP BY user_id) ORDER BY seq"
+                f"SELECT {_COLUMNS} FROM outbox WHERE seq IN ({_FIRSTS})"
+                " AND next_attempt_at <= ? ORDER BY seq",
+                (due,),
             )
             for row in cursor:
                 if row[2] in skip:
@@ -312,6 +322,17 @@ class Outbox:
                 if len(found) >= limit:
                     break
         return found
+
+    def next_attempt_after(self, moment: float) -> float | None:
+        """The earliest next try (epoch seconds) later than ``moment`` among
+        the users' next changes, or None if none waits."""
+        with self._lock:
+            (earliest,) = self._db.execute(
+                f"SELECT MIN(next_attempt_at) FROM outbox WHERE seq IN ({_FIRSTS})"
+                " AND next_attempt_at > ?",
+                (moment,),
+            ).fetchone()
+        return None if earliest is None else float(earliest)
 
     # -- the operator's actions ----------------------------------------------
 
@@ -346,6 +367,11 @@ class Outbox:
             )
             db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'")
             return cursor.rowcount
+
+    def make_due(self) -> None:
+        """Every waiting change may be sent now (the server is back)."""
+        with self._write() as db:
+            db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'")
 
     def mark_sending(self, entry_id: int) -> bool:
         """The change is about to go out; counts one attempt."""

@@ -25,6 +25,7 @@ from spkey_desktop.api.errors import ApiError
 from spkey_desktop.server import LocalServer, Organization
 from spkey_desktop.services.active_credentials import ActiveCredentials
 from spkey_desktop.services.roster_service import RosterService
+from spkey_desktop.store.outbox import Outbox
 from spkey_desktop.store.roster import RosterStore, RosterUser
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
 
@@ -104,7 +105,9 @@ def window_env(
     credentials.set(Credentials(api_key=org.api_key))
     client = SpkeyClient(local_server.base_url, credentials)
     store = RosterStore(tmp_path / "roster.sqlite3")
-    service = RosterService(client, store)
+    outbox = Outbox(tmp_path / "roster.sqlite3")
+    service = RosterService(client, store, outbox)
+    service.start()
     env_holder: list[WindowEnv] = []
 
     async def on_rejected(error: ApiError) -> bool:
@@ -130,7 +133,9 @@ def window_env(
     yield env
 
     window.close()
+    env.run(qtbot, service.aclose())
     env.run(qtbot, client.aclose())
+    outbox.close()
     store.close()
 
 
