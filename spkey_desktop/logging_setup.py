@@ -23,6 +23,9 @@ def configure_logging(log_dir: Path, redactor: RedactSecretsFilter) -> Path:
     """Send records to a rotating log file and warnings to standard error."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_FILE_NAME
+    # Logs name users and plates: readable by the operator only.
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     file_handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=MAX_LOG_BYTES, backupCount=KEPT_LOG_FILES, encoding="utf-8"
     )
@@ -37,9 +40,13 @@ def configure_logging(log_dir: Path, redactor: RedactSecretsFilter) -> Path:
         handler.addFilter(redactor)
 
     root = logging.getLogger()
-    root.setLevel(logging.DEBUG)
+    root.setLevel(logging.INFO)
     root.addHandler(file_handler)
     root.addHandler(console)
-    # httpcore's debug output is byte-level noise; keep its warnings only.
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The app's own debug records help later; other libraries' do not, and some
+    # (qasync logs every executor result) would carry a secret read from the
+    # keychain before the redactor has learnt it.
+    logging.getLogger("spkey_desktop").setLevel(logging.DEBUG)
+    for noisy in ("qasync", "httpcore", "keyring"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return path

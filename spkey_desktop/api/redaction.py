@@ -17,6 +17,9 @@ from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 
+#: Shorter values are not treated as secrets to scrub (see add_secrets).
+MIN_SECRET_LENGTH = 6
+
 LOGGER_NAME = "spkey_desktop.api"
 
 # The loggers of the HTTP stack underneath the client. A filter on a logger only
@@ -74,7 +77,9 @@ class RedactSecretsFilter(logging.Filter):
         self._secrets: frozenset[str] = frozenset()
 
     def add_secrets(self, *values: str | None) -> None:
-        new = {v for v in values if v}
+        # A value this short cannot be a working key or token, and replacing it
+        # everywhere would make every log line unreadable.
+        new = {v for v in values if v and len(v) >= MIN_SECRET_LENGTH}
         if new <= self._secrets:
             return
         with self._lock:

@@ -125,3 +125,12 @@ def test_install_is_idempotent_and_uninstall_removes() -> None:
     assert logging.getLogger(name).filters.count(redactor) == 1
     uninstall(redactor, [name])
     assert redactor not in logging.getLogger(name).filters
+
+
+def test_a_value_too_short_to_be_a_key_is_not_scrubbed_everywhere() -> None:
+    from spkey_desktop.api.redaction import MIN_SECRET_LENGTH, RedactSecretsFilter
+
+    redactor = RedactSecretsFilter()
+    redactor.add_secrets("k", "x" * MIN_SECRET_LENGTH)
+    assert redactor.redact("spkey_desktop task") == "spkey_desktop task"
+    assert redactor.redact("key " + "x" * MIN_SECRET_LENGTH) == "key [redacted]"

@@ -98,6 +98,9 @@ def test_front_desk_registers_a_plate_with_real_keys(
         output = app.communicate(timeout=30)[0]
         print(output)
     assert org.api_key not in output
+    for log_file in (home / "logs").glob("*.log*"):
+        assert org.api_key not in log_file.read_text(encoding="utf-8"), log_file
+        assert log_file.stat().st_mode & 0o077 == 0, "the log is private"
 
 
 def _visible(name: str) -> bool:
