@@ -66,7 +66,8 @@ class ServerConfig:
     organizations: Sequence[Organization] = ()
     latency_ms: int = 0
     duplicate_add: DuplicateAdd = "noop"
-    # Called from request threads after every response; must be thread-safe.
+    # Called from request threads just before each response goes out (so it
+    # must be thread-safe and quick).
     observer: Observer | None = None
     retry_after_s: int = 1
     stall_s: float = 30.0

@@ -13,7 +13,10 @@ FAULT_KINDS: tuple[FaultKind, ...] = (500, 502, 503, 504, 429, "stall", "close")
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and the response the server sent for it.
+    """One request and the response the server sends for it.
+
+    The observer gets it just before the response goes out, so a client that
+    has its answer can rely on the record being there already.
 
     ``status`` is None when the connection was dropped without a response (the
     "close" fault, or a stall cut short by stop()). ``operation`` is the route
