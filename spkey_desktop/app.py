@@ -118,7 +118,7 @@ def run_window(options: WindowOptions) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from spkey_desktop.window_session import WindowSession
+    from spkey_desktop.window_session import StartupError, WindowSession
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -127,7 +127,11 @@ def run_window(options: WindowOptions) -> int:
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    session = WindowSession(app, options)
+    try:
+        session = WindowSession(app, options)
+    except StartupError as error:
+        print(f"spkey-desktop: {error}", file=sys.stderr)
+        return 2
     try:
         return loop.run_until_complete(_run(session))
     finally:

@@ -51,6 +51,10 @@ def roster_path(paths: AppPaths, profile_name: str) -> Path:
     return paths.data_dir / "rosters" / f"{slug}.sqlite3"
 
 
+class StartupError(Exception):
+    """The window cannot start as asked; the text says why and what to do."""
+
+
 class WindowSession:
     def __init__(self, app: QApplication, options: WindowOptions) -> None:
         self._app = app
@@ -62,6 +66,18 @@ class WindowSession:
         self._redactor = RedactSecretsFilter()
         self._credentials = ActiveCredentials(self._redactor)
         self._notices: list[str] = []
+        if options.profile and not options.demo:
+            self._check_profile_exists(options.profile)
+
+    def _check_profile_exists(self, name: str) -> None:
+        settings = self._settings.load().value
+        if settings.profile(name) is None:
+            known = ", ".join(repr(p.name) for p in settings.profiles) or "none yet"
+            raise StartupError(
+                f"There is no connection profile named {name!r} (profiles: "
+                f"{known}). Add it with 'spkey-desktop profile add', or start "
+                "without --profile and use File → Connections…."
+            )
 
     async def run(self, stack: AsyncExitStack) -> int:
         log_file = configure_logging(self._paths.log_dir, self._redactor)
@@ -215,11 +231,6 @@ class WindowSession:
         settings = loaded.value
         wanted = self._options.profile or settings.active_profile
         chosen = settings.profile(wanted) if wanted else None
-        if chosen is None and wanted:
-            self._notices.append(
-                f"There is no connection profile named {wanted!r}; "
-                f"connecting to {LOCAL_SERVER.name} instead."
-            )
         if chosen is None:
             chosen = settings.profiles[0] if settings.profiles else LOCAL_SERVER
         return chosen, None

@@ -32,3 +32,19 @@ def test_missing_libraries_names_what_cannot_be_loaded() -> None:
         {"libc.so.6": "libc6", "libspkey-no-such-library.so.9": "spkey-missing"}
     )
     assert missing == {"libspkey-no-such-library.so.9": "spkey-missing"}
+
+
+def test_an_unknown_profile_is_refused_with_the_known_ones(tmp_path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    shot = tmp_path / "x.png"
+    args = ["--home", str(tmp_path), "--profile", "Nope", "--screenshot", str(shot)]
+    done = subprocess.run(
+        [sys.executable, "-m", "spkey_desktop", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "no connection profile named 'Nope'" in done.stderr
+    assert not shot.exists()

@@ -287,6 +287,13 @@ class MainWindow(QMainWindow):
     def _show_refresh_outcome(
         self, refreshed: int, failed: dict[str, ApiError]
     ) -> None:
+        if not refreshed and not failed:
+            # Nothing was asked of the server, so nothing is known about it.
+            self.reachability_label.setText("not checked")
+            self.statusBar().showMessage(
+                "The roster is empty: look users up by e-mail or phone with Ctrl+L."
+            )
+            return
         if not failed:
             self.reachability_label.setText("online")
             self.statusBar().showMessage(f"Refreshed {refreshed} users.", 10000)
