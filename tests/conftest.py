@@ -6,5 +6,6 @@ pytest_plugins = [
     "tests.helpers.qt_fixtures",
     "tests.helpers.window_fixtures",
     "tests.helpers.api_fixtures",
+    "tests.helpers.proxy_fixtures",
     "tests.helpers.ci_policy",
 ]

@@ -134,9 +134,26 @@ class ConnectionFailedError(ApiError):
 
 
 class TlsError(ConnectionFailedError):
-    """The secure connection could not be set up (certificate, protocol)."""
+    """The secure connection could not be set up (certificate, protocol).
+
+    ``certificate_refused`` is True when the server's certificate failed
+    verification (rather than the handshake itself), and ``issuer`` then names
+    the certificate authority it claims, when that could be read.
+    """
 
     transient = False
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        detail: str | None = None,
+        certificate_refused: bool = False,
+        issuer: str | None = None,
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.certificate_refused = certificate_refused
+        self.issuer = issuer
 
 
 class RedirectedError(ApiError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -18,7 +19,6 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-import truststore
 
 from .auth import CredentialsProvider, auth_headers
 from .errors import (
@@ -29,10 +29,17 @@ from .errors import (
     UnexpectedResponseError,
 )
 from .models import ResponseShapeError
+from .proxies import proxy_for
 from .redaction import LOGGER_NAME, RedactSecretsFilter
 from .responses import Operation, error_for_response, parse_error_body
 from .retry import RetryPolicy, may_retry_exception, may_retry_status, parse_retry_after
-from .urls import is_loopback_host
+from .tls import (
+    VerificationFailure,
+    peer_certificates,
+    refused_certificate_sentence,
+    trust_context,
+    verification_failure,
+)
 
 T = TypeVar("T")
 
@@ -84,6 +91,10 @@ class ApiTransport:
     ) -> None:
         self._base = str(base_url)
         self._host = base_url.host
+        self._port = base_url.port or (443 if base_url.scheme == "https" else 80)
+        # Read once: the proxy for this one server, from the environment (a
+        # server on this computer is always reached directly).
+        self._proxy = proxy_for(base_url, os.environ) if transport is None else None
         self._credentials = credentials
         self._timeouts = timeouts
         self._retry = retry
@@ -93,13 +104,14 @@ class ApiTransport:
             # Never: httpx would carry X-API-Key along to wherever a redirect
             # points. A 3xx becomes RedirectedError instead.
             follow_redirects=False,
-            # The operating system's trust store, not certifi's bundle: that is
-            # where a company installs the CA of its TLS-inspecting proxy.
-            verify=verify if verify is not None else _system_trust(),
+            # The operating system's trust store (where a company installs the
+            # CA of its TLS-inspecting proxy) and certifi's; never unverified.
+            verify=verify if verify is not None else trust_context(),
             transport=transport,
-            # Environment proxies are for reaching other hosts; a server on this
-            # computer is reached directly, so a plain-http key stays local.
-            trust_env=not is_loopback_host(base_url.host),
+            proxy=self._proxy,
+            # Proxies are chosen above (httpx cannot read CIDR in NO_PROXY);
+            # nothing else is taken from the environment.
+            trust_env=False,
             headers={"Accept": "application/json", "User-Agent": _user_agent()},
         )
 
@@ -156,6 +168,7 @@ class ApiTransport:
             target = request.url.raw_path.decode("ascii")
 
             started = time.monotonic()
+            refused: VerificationFailure | None = None
             try:
                 response = await self._http.send(request)
             except httpx.HTTPError as exc:
@@ -164,6 +177,7 @@ class ApiTransport:
                     "%s %s failed after %.0f ms: %r", method, target, elapsed, exc
                 )
                 failure, wait = self._after_failure(method, exc, attempt)
+                refused = verification_failure(exc)
             else:
                 elapsed = (time.monotonic() - started) * 1000
                 status = response.status_code
@@ -179,6 +193,8 @@ class ApiTransport:
             # as its __context__.
             attempt += 1
             if wait is None or attempt >= self._retry.max_attempts:
+                if isinstance(failure, TlsError) and refused is not None:
+                    failure = await self._refused_certificate(failure, refused)
                 raise failure
             log.debug(
                 "%s %s: retry %d of %d in %.2f s after %s",
@@ -190,6 +206,23 @@ class ApiTransport:
                 type(failure).__name__,
             )
             await self._retry.sleep(wait)
+
+    async def _refused_certificate(
+        self, failure: TlsError, refused: VerificationFailure
+    ) -> TlsError:
+        """The TlsError for a certificate that failed verification, naming the
+        authority that issued it (read in a handshake that sends nothing)."""
+        chain = await peer_certificates(
+            self._host,
+            self._port,
+            proxy=self._proxy,
+            within_s=self._timeouts.connect,
+        )
+        sentence, issuer = refused_certificate_sentence(self._host, refused, chain)
+        log.debug("Certificate of %s refused; issuer %s", self._host, issuer)
+        return TlsError(
+            sentence, detail=failure.detail, certificate_refused=True, issuer=issuer
+        )
 
     def _request(
         self,
@@ -316,10 +349,6 @@ class ApiTransport:
             "it keeps happening, the app may need an update.",
             detail=detail,
         )
-
-
-def _system_trust() -> ssl.SSLContext:
-    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _is_tls_failure(exc: BaseException) -> bool:
