@@ -168,9 +168,9 @@ def _check_and_draw_icons(bundle: Path, version: str) -> None:
 
 def _archive(bundle: Path) -> Path:
     # A .zip is what Windows opens by itself; elsewhere tar is everywhere.
-    kind = "zip" if sys.platform == "win32" else "gztar"
-    packed = shutil.make_archive(str(bundle), kind, bundle.parent, bundle.name)
-    return Path(packed)
+    if sys.platform == "win32":
+        return Path(shutil.make_archive(str(bundle), "zip", bundle.parent, bundle.name))
+    return buildlib.tar_gz(bundle, bundle)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def write_icons(out_dir: Path, pngs: dict[int, bytes]) -> None:
 def render_pngs(svg: bytes, sizes: tuple[int, ...]) -> dict[int, bytes]:
     """The SVG drawn at each size, as PNG data."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtGui import QImage, QImageWriter, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
     renderer = QSvgRenderer(QByteArray(svg))
@@ -92,7 +92,8 @@ def render_pngs(svg: bytes, sizes: tuple[int, ...]) -> dict[int, bytes]:
         painter.end()
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, b"PNG")
+        if not QImageWriter(buffer, QByteArray(b"png")).write(image):
+            raise SystemExit(f"The {size} pixel icon could not be written as PNG.")
         pngs[size] = bytes(buffer.data().data())
     return pngs
 
@@ -101,7 +102,7 @@ def _argb_rows(png: bytes) -> list[bytes]:
     """The pixels of a PNG, top row first, each pixel as B, G, R, A bytes."""
     from PySide6.QtGui import QImage
 
-    image = QImage.fromData(png, b"PNG").convertToFormat(QImage.Format.Format_ARGB32)
+    image = QImage.fromData(png).convertToFormat(QImage.Format.Format_ARGB32)
     # ARGB32 keeps each pixel as a native 32-bit 0xAARRGGBB: B, G, R, A in memory
     # on little-endian machines, which is the byte order ICO wants.
     if sys.byteorder != "little":
