@@ -38,6 +38,7 @@ from spkey_desktop.ui.connections_dialog import ConnectionsDialog
 from spkey_desktop.ui.credentials_dialog import CredentialsDialog
 from spkey_desktop.ui.icons import app_icon
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
+from spkey_desktop.ui.qt_messages import route_qt_messages_to_log
 
 if TYPE_CHECKING:
     from spkey_desktop.app import WindowOptions
@@ -81,6 +82,7 @@ class WindowSession:
 
     async def run(self, stack: AsyncExitStack) -> int:
         log_file = configure_logging(self._paths.log_dir, self._redactor)
+        route_qt_messages_to_log()
         log.info("spkey-desktop %s starting; log file %s", __version__, log_file)
         self._app.setWindowIcon(app_icon())
 
