@@ -2,8 +2,9 @@
 
 ``RosterTableModel`` holds frozen :class:`RosterUser` records and answers
 ``RECORD_ROLE`` with the record itself, so views and code above never parse cell
-text. ``RosterFilterProxy`` does the instant search: each row's search text is
-computed once when the row changes, not on every keystroke.
+text. ``RosterFilterProxy`` (in ``roster_proxy.py``) does the instant search and
+the sorting: each row's search text and sort key are computed once when the row
+changes, not on every keystroke or comparison.
 """
 
 from __future__ import annotations
@@ -17,11 +18,24 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 
 from spkey_desktop.store.roster import RosterPlate, RosterUser
+from spkey_desktop.ui.roster_proxy import RosterFilterProxy
+
+__all__ = [
+    "RECORD_ROLE",
+    "SORT_ROLE",
+    "PlateColumn",
+    "PlatesTableModel",
+    "RosterColumn",
+    "RosterFilterProxy",
+    "RosterTableModel",
+    "format_age",
+    "format_date",
+    "search_text",
+]
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -160,6 +174,17 @@ class RosterTableModel(QAbstractTableModel):
     def search_text_at(self, row: int) -> str:
         return self._search[row]
 
+    def search_texts(self) -> Sequence[str]:
+        """Every row's search text, in row order (the model's own list)."""
+        return self._search
+
+    def sort_key(self, row: int, column: int) -> object:
+        return self._sort_key(self._users[row], RosterColumn(column))
+
+    def sort_keys(self, column: int) -> list[object]:
+        key, which = self._sort_key, RosterColumn(column)
+        return [key(user, which) for user in self._users]
+
     # -- changing ------------------------------------------------------------
 
     def set_users(self, users: Iterable[RosterUser]) -> None:
@@ -187,6 +212,26 @@ class RosterTableModel(QAbstractTableModel):
             self.index(row, 0), self.index(row, len(RosterColumn) - 1)
         )
 
+    def append_users(self, users: Sequence[RosterUser]) -> None:
+        """Add a batch of users in one insert; ids already shown are updated.
+
+        The roster arrives from the local store in batches: one insert per
+        batch lets a filtered, sorted view take the batch in one pass.
+        """
+        new = list({u.user_id: u for u in users}.values())
+        known = [u for u in new if u.user_id in self._row_of]
+        new = [u for u in new if u.user_id not in self._row_of]
+        for user in known:
+            self.upsert(user)
+        if not new:
+            return
+        first = len(self._users)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        self._users += new
+        self._search += [search_text(u) for u in new]
+        self._row_of.update((u.user_id, first + n) for n, u in enumerate(new))
+        self.endInsertRows()
+
     def upsert_many(self, users: Sequence[RosterUser]) -> None:
         """Many changes at once: one reset when there are many, else row updates."""
         if len(users) > 50:
@@ -206,40 +251,6 @@ class RosterTableModel(QAbstractTableModel):
         del self._search[row]
         self._row_of = {u.user_id: r for r, u in enumerate(self._users)}
         self.endRemoveRows()
-
-
-class RosterFilterProxy(QSortFilterProxyModel):
-    """Instant search over name, e-mail, phone, plates and labels."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._needle = ""
-        self._compact_needle = ""
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-
-    def set_search(self, text: str) -> None:
-        needle = text.strip().casefold()
-        if needle == self._needle:
-            return
-        self.beginFilterChange()
-        self._needle = needle
-        # "ab 12-3" finds plate AB123: separators typed in a plate are ignored.
-        self._compact_needle = "".join(ch for ch in needle if ch.isalnum())
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def search(self) -> str:
-        return self._needle
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if not self._needle:
-            return True
-        source = self.sourceModel()
-        assert isinstance(source, RosterTableModel)
-        haystack = source.search_text_at(source_row)
-        return self._needle in haystack or (
-            bool(self._compact_needle) and self._compact_needle in haystack
-        )
 
 
 class PlateColumn(IntEnum):
