@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+import ssl
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import QApplication
 
 from spkey_desktop import __version__, demo
 from spkey_desktop.api.client import SpkeyClient
+from spkey_desktop.api.jwt_claims import TokenState
 from spkey_desktop.api.redaction import RedactSecretsFilter
+from spkey_desktop.api.tls import CaBundleError, trust_context
 from spkey_desktop.credentials import (
     CredentialStore,
     KeychainUnavailableError,
@@ -30,6 +33,7 @@ from spkey_desktop.paths import AppPaths
 from spkey_desktop.server import LocalServer
 from spkey_desktop.services.active_credentials import ActiveCredentials
 from spkey_desktop.services.roster_service import RosterService
+from spkey_desktop.services.token_expiry import TokenExpiryWatch, TokenStatus
 from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStore
 from spkey_desktop.store.outbox import Outbox
 from spkey_desktop.store.roster import RosterStore
@@ -39,6 +43,7 @@ from spkey_desktop.ui.credentials_dialog import CredentialsDialog
 from spkey_desktop.ui.icons import app_icon
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
 from spkey_desktop.ui.qt_messages import route_qt_messages_to_log
+from spkey_desktop.ui.token_label import token_sentence
 
 if TYPE_CHECKING:
     from spkey_desktop.app import WindowOptions
@@ -67,6 +72,7 @@ class WindowSession:
         self._redactor = RedactSecretsFilter()
         self._credentials = ActiveCredentials(self._redactor)
         self._notices: list[str] = []
+        self._asking_credentials = False
         if options.profile and not options.demo:
             self._check_profile_exists(options.profile)
 
@@ -106,7 +112,9 @@ class WindowSession:
         stack: AsyncExitStack,
     ) -> tuple[int, ConnectionProfile | None]:
         """Run one window on ``profile``: (exit status, profile to switch to)."""
-        client = SpkeyClient(profile.base_url, self._credentials)
+        client = SpkeyClient(
+            profile.base_url, self._credentials, verify=self._trust(profile)
+        )
         stack.push_async_callback(client.aclose)
         store = RosterStore(roster_path(self._paths, profile.name))
         stack.callback(store.close)
@@ -140,6 +148,13 @@ class WindowSession:
         window.credentials_requested.connect(
             lambda: window.run_task(self._ask_credentials(window, profile, ""))
         )
+
+        watch = TokenExpiryWatch(
+            self._credentials,
+            lambda status: self._token_changed(window, profile, status),
+        )
+        watch.start()
+        stack.callback(watch.stop)
 
         # The cached roster shows at once; credentials and a refresh follow.
         cached = service.load_roster()
@@ -246,7 +261,40 @@ class WindowSession:
             self._notices.append(str(error))
             log.warning("Keychain unavailable: %s", error.summary)
 
+    def _trust(self, profile: ConnectionProfile) -> ssl.SSLContext:
+        """The OS store and the bundled CAs, plus the profile's CA bundle."""
+        try:
+            return trust_context(profile.ca_bundle)
+        except CaBundleError as error:
+            log.warning("CA bundle of %s unusable: %s", profile.name, error)
+            self._notices.append(
+                f"{error} Until it is fixed, {profile.name} is trusted only with "
+                "this computer's certificate authorities."
+            )
+            return trust_context()
+
+    def _token_changed(
+        self, window: MainWindow, profile: ConnectionProfile, status: TokenStatus
+    ) -> None:
+        window.show_token_status(status)
+        if status.state is TokenState.EXPIRED:
+            reason = token_sentence(status) or ""
+            window.run_task(self._ask_credentials(window, profile, reason))
+
     async def _ask_credentials(
+        self, window: MainWindow, profile: ConnectionProfile, reason: str
+    ) -> bool:
+        # One dialog at a time: an expired token also brings 401s, each of
+        # which would ask again.
+        if self._asking_credentials:
+            return False
+        self._asking_credentials = True
+        try:
+            return await self._credentials_dialog(window, profile, reason)
+        finally:
+            self._asking_credentials = False
+
+    async def _credentials_dialog(
         self, window: MainWindow, profile: ConnectionProfile, reason: str
     ) -> bool:
         dialog = CredentialsDialog(

@@ -9,7 +9,7 @@ a keychain call can block for as long as an unlock prompt stays open.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from spkey_desktop.api.auth import Credentials
 from spkey_desktop.api.redaction import RedactSecretsFilter
@@ -22,6 +22,7 @@ class ActiveCredentials:
     def __init__(self, redactor: RedactSecretsFilter | None = None) -> None:
         self._redactor = redactor
         self._credentials = Credentials()
+        self._listeners: list[Callable[[Credentials], None]] = []
 
     def __call__(self) -> Credentials:
         return self._credentials
@@ -31,6 +32,16 @@ class ActiveCredentials:
         if self._redactor is not None:
             self._redactor.add_secrets(credentials.api_key, credentials.token)
         self._credentials = credentials
+        for listener in list(self._listeners):
+            listener(credentials)
+
+    def subscribe(self, listener: Callable[[Credentials], None]) -> None:
+        """Call ``listener`` with the new credentials whenever they change."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[Credentials], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     async def load(
         self, store: SecretStore, profile: str, kinds: Iterable[CredentialKind]

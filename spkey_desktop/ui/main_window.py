@@ -28,12 +28,14 @@ from spkey_desktop.services.roster_service import (
     PlateOutcome,
     RosterService,
 )
+from spkey_desktop.services.token_expiry import TokenStatus
 from spkey_desktop.store.roster import RosterPlate, RosterUser
 from spkey_desktop.ui.add_plate_dialog import AddPlateDialog
 from spkey_desktop.ui.async_dialogs import ask_yes_no, run_dialog, tell
 from spkey_desktop.ui.lookup_dialog import LookupDialog
 from spkey_desktop.ui.models import format_age
 from spkey_desktop.ui.roster_panel import RosterPanel
+from spkey_desktop.ui.token_label import TokenLabel, token_sentence
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +158,12 @@ class MainWindow(QMainWindow):
         self.cancel_refresh_button.setAccessibleName("Cancel the refresh")
         self.cancel_refresh_button.clicked.connect(self.cancel_refresh)
         self.cancel_refresh_button.hide()
+        self.token_label = TokenLabel(self)
         for widget in (
             self.progress,
             self.cancel_refresh_button,
             self.reachability_label,
+            self.token_label,
             self.connection_label,
         ):
             bar.addPermanentWidget(widget)
@@ -187,6 +191,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Showing the saved roster from {format_age(min(fetched))}.", 10000
             )
+
+    def show_token_status(self, status: TokenStatus) -> None:
+        """The JWT's expiry in the status bar; a warning when it is close."""
+        self.token_label.show_status(status)
+        sentence = token_sentence(status)
+        if sentence:
+            self.statusBar().showMessage(sentence)
 
     def show_notice(self, text: str) -> None:
         """Something the operator should read that needs no answer."""
