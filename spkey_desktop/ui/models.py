@@ -20,8 +20,9 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QBrush, QColor, QFont
 
-from spkey_desktop.store.roster import RosterPlate, RosterUser
+from spkey_desktop.store.roster import PlateState, RosterPlate, RosterUser
 from spkey_desktop.ui.roster_proxy import RosterFilterProxy
 
 __all__ = [
@@ -266,6 +267,37 @@ _PLATE_HEADERS = {
 }
 
 
+#: The Added column of a plate whose change waits in the outbox or was refused.
+_STATE_WORDS = {
+    PlateState.ADDING: "pending",
+    PlateState.REMOVING: "removal pending",
+    PlateState.ADD_FAILED: "failed",
+    PlateState.REMOVE_FAILED: "removal failed",
+}
+_FAILED_COLOR = "#b00020"
+
+
+def _state_look(plate: RosterPlate, role: int) -> object:
+    """How a queued (italic) or refused (red, reason as tooltip) plate looks."""
+    state = plate.state
+    if state is PlateState.SAVED:
+        return None
+    failed = state in (PlateState.ADD_FAILED, PlateState.REMOVE_FAILED)
+    if role == Qt.ItemDataRole.FontRole and not failed:
+        font = QFont()
+        font.setItalic(True)
+        font.setStrikeOut(state is PlateState.REMOVING)
+        return font
+    if role == Qt.ItemDataRole.ForegroundRole and failed:
+        return QBrush(QColor(_FAILED_COLOR))
+    if role == Qt.ItemDataRole.ToolTipRole:
+        if failed:
+            return f"The server refused this change: {plate.note}"
+        waiting = "Waiting to be sent to the server."
+        return f"{waiting} Last try: {plate.note}" if plate.note else waiting
+    return None
+
+
 class PlatesTableModel(QAbstractTableModel):
     """The plates of the selected user."""
 
@@ -307,8 +339,8 @@ class PlatesTableModel(QAbstractTableModel):
                 return plate.label
             if role == SORT_ROLE:
                 return plate.added_at.timestamp() if plate.added_at else 0.0
-            return format_date(plate.added_at)
-        return None
+            return _STATE_WORDS.get(plate.state) or format_date(plate.added_at)
+        return _state_look(plate, role)
 
     def set_plates(self, plates: Iterable[RosterPlate]) -> None:
         self.beginResetModel()
