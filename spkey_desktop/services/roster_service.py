@@ -199,11 +199,18 @@ class RosterService:
         return overlay(user, self._outbox.entries(user_id))
 
     async def _fetch(self, user_id: str) -> RosterUser:
+        user = await self.read_user(user_id)
+        self._store.save(user)
+        return user
+
+    async def read_user(self, user_id: str) -> RosterUser:
+        """Profile and plates of one user as the server has them, not saved:
+        what an import previews before the operator confirms."""
         profile, plate_list = await asyncio.gather(
             self._client.get_profile(user_id), self._client.list_plates(user_id)
         )
         previous = self._store.get(user_id)
-        user = RosterUser(
+        return RosterUser(
             user_id=user_id,
             email=profile.email or "",
             phone=profile.phone_number or (previous.phone if previous else ""),
@@ -216,8 +223,6 @@ class RosterService:
             version=previous.version if previous else None,
             fetched_at=datetime.now(UTC),
         )
-        self._store.save(user)
-        return user
 
     async def refresh_all(
         self,
