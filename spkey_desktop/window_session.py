@@ -16,6 +16,8 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import PySide6
+from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
 
 from spkey_desktop import __version__, demo
@@ -23,6 +25,7 @@ from spkey_desktop.api.client import SpkeyClient
 from spkey_desktop.api.jwt_claims import TokenState
 from spkey_desktop.api.redaction import RedactSecretsFilter
 from spkey_desktop.api.tls import CaBundleError, trust_context
+from spkey_desktop.crash_report import CrashHooks
 from spkey_desktop.credentials import (
     CredentialStore,
     KeychainUnavailableError,
@@ -39,6 +42,7 @@ from spkey_desktop.store.outbox import Outbox
 from spkey_desktop.store.roster import RosterStore
 from spkey_desktop.ui.async_dialogs import run_dialog
 from spkey_desktop.ui.connections_dialog import ConnectionsDialog
+from spkey_desktop.ui.crash_dialog import CrashReporter
 from spkey_desktop.ui.credentials_dialog import CredentialsDialog
 from spkey_desktop.ui.icons import app_icon
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
@@ -90,6 +94,13 @@ class WindowSession:
         log_file = configure_logging(self._paths.log_dir, self._redactor)
         route_qt_messages_to_log()
         log.info("spkey-desktop %s starting; log file %s", __version__, log_file)
+        crash_hooks = CrashHooks(
+            self._redactor,
+            CrashReporter().show,
+            extra={"Qt": f"PySide6 {PySide6.__version__}, Qt {qVersion()}"},
+        )
+        crash_hooks.install(asyncio.get_running_loop())
+        stack.callback(crash_hooks.uninstall)
         self._app.setWindowIcon(app_icon())
 
         # One window per connection; File → Connections… may switch to another.

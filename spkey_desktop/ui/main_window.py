@@ -239,7 +239,11 @@ class MainWindow(QMainWindow):
         if isinstance(error, ApiError):
             self.statusBar().showMessage(error.user_message)
             return
-        log.error("Unexpected error in a window action", exc_info=error)
+        # The loop's exception handler logs it and, in the app, shows the
+        # problem report dialog (crash_report.CrashHooks).
+        task.get_loop().call_exception_handler(
+            {"message": "a window action", "exception": error, "task": task}
+        )
         self.statusBar().showMessage(
             "Something unexpected went wrong; see the log file (Help menu)."
         )
