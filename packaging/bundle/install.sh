@@ -11,7 +11,7 @@
 # README.txt beside this script says where every file goes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../linux/install-common.sh
+# shellcheck source=packaging/linux/install-common.sh
 . "$here/share/install-common.sh"
 
 usage() {
@@ -74,7 +74,7 @@ export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
     --require-hashes --requirement "$here/requirements.txt"
 installed=$("$prefix/bin/spkey-desktop" --version)
 [ "$installed" = "@VERSION@" ] || die "installed spkey-desktop says it is '$installed'"
-record bundle "@VERSION@"
+record bundle "@VERSION@" "$menu"
 echo "Installed spkey-desktop $installed in $prefix"
 
 if [ "$menu" = 1 ]; then

@@ -10,7 +10,7 @@
 # The system libraries Qt's window needs are the only prerequisite (README).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=install-common.sh
+# shellcheck source=packaging/linux/install-common.sh
 . "$here/share/install-common.sh"
 
 usage() {
@@ -43,7 +43,7 @@ mkdir -p "$prefix"
 cp -a "$here/." "$prefix/"
 installed=$("$prefix/spkey-desktop" --version)
 [ "$installed" = "@VERSION@" ] || die "installed spkey-desktop says it is '$installed'"
-record app "@VERSION@"
+record app "@VERSION@" "$menu"
 echo "Installed spkey-desktop $installed in $prefix"
 
 if [ "$menu" = 1 ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the two Linux install scripts (the wheel bundle's and the application
 # folder's); sourced, never run. Both put the app in one folder (the prefix), a
 # command in a bin folder and a menu entry with its icon in a share folder:
@@ -50,14 +51,15 @@ clear_prefix() {
     fi
 }
 
-# record KIND VERSION: what --uninstall and the next installation read back.
+# record KIND VERSION MENU: what --uninstall and the next installation read
+# back (MENU is 1 when a menu entry and command link are installed).
 record() {
     {
         echo "kind=$1"
         echo "version=$2"
         echo "bin_dir=$bin_dir"
         echo "data_dir=$data_dir"
-        echo "menu=$menu"
+        echo "menu=$3"
     } >"$prefix/$MARKER"
 }
 
