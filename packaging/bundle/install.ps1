@@ -15,6 +15,8 @@ powershell -ExecutionPolicy Bypass -File install.ps1 -Prefix 'C:\Apps\spkey-desk
 .EXAMPLE
 powershell -ExecutionPolicy Bypass -File install.ps1 -Uninstall
 #>
+# TODO(#6): not yet run on Windows (no PowerShell where it was written); the
+# Linux install.sh beside it is what CI installs and tests.
 [CmdletBinding()]
 param(
     # Where the app goes.

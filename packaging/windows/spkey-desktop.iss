@@ -10,6 +10,9 @@
 ; PyInstaller spec fills in from the package metadata: it is not repeated here.
 ; Silent installation for IT (all users, no questions):
 ;   spkey-desktop-<version>-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /ALLUSERS
+;
+; TODO(#6): written against the Inno Setup 6.3 documentation and checked on
+; Linux by tests/packaging only; never compiled or run on Windows. Unsigned.
 
 #define AppName "SmartphoneKey Plates"
 #define AppDir SourcePath + "..\..\dist\spkey-desktop"

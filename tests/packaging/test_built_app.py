@@ -126,3 +126,26 @@ def test_the_windows_installer_takes_files_this_build_has(app_folder: Path) -> N
     assert (app_folder / "spkey-desktop").is_file()
     assert (app_folder / "_internal").is_dir()
     assert (buildlib.BUILD / "icons" / "spkey-desktop.ico").is_file()
+
+
+def test_the_frozen_app_needs_no_newer_glibc_than_debian_12(app_folder: Path) -> None:
+    # The README promises the folder runs with glibc 2.36 (Debian 12) or newer;
+    # a build machine with a newer glibc would quietly raise that floor.
+    binaries = [path for path in app_folder.rglob("*") if _is_elf(path)]
+    versions: set[int] = set()
+    for path in binaries:
+        symbols = run(["objdump", "-T", path])
+        assert symbols.returncode == 0, symbols.stderr
+        versions.update(
+            int(minor) for minor in re.findall(r"GLIBC_2\.(\d+)", symbols.stdout)
+        )
+
+    assert len(binaries) > 50
+    assert max(versions) <= 36
+
+
+def _is_elf(path: Path) -> bool:
+    if not path.is_file() or path.is_symlink():
+        return False
+    with path.open("rb") as file:
+        return file.read(4) == b"\x7fELF"
