@@ -125,8 +125,11 @@ class RosterService:
     def status(self) -> SenderStatus:
         return self._sender.status()
 
-    def add_listener(self, listener: Callable[[OutboxEvent], None]) -> None:
-        self._sender.add_listener(listener)
+    def add_listener(
+        self, listener: Callable[[OutboxEvent], None]
+    ) -> Callable[[], None]:
+        """Hear about queued changes (see OutboxSender); returns the way to stop."""
+        return self._sender.add_listener(listener)
 
     # -- what the window shows -------------------------------------------------
 

@@ -34,6 +34,7 @@ from spkey_desktop.ui.add_plate_dialog import AddPlateDialog
 from spkey_desktop.ui.async_dialogs import ask_yes_no, run_dialog, tell
 from spkey_desktop.ui.lookup_dialog import LookupDialog
 from spkey_desktop.ui.models import format_age
+from spkey_desktop.ui.pending_changes import OutboxPresenter
 from spkey_desktop.ui.roster_panel import RosterPanel
 from spkey_desktop.ui.token_label import TokenLabel, token_sentence
 
@@ -87,6 +88,9 @@ class MainWindow(QMainWindow):
         self.resize(1100, 650)
         self._build_actions()
         self._build_status_bar()
+        self.outbox = OutboxPresenter(
+            service, self.panel, self.reachability_label, self
+        )
         self.panel.selection_changed.connect(self._update_actions)
         self.panel.add_button.clicked.connect(self.add_plate)
         self.panel.remove_button.clicked.connect(self.remove_plate)
@@ -116,6 +120,9 @@ class MainWindow(QMainWindow):
         self.credentials_action = action(
             "&Credentials…", "", self.credentials_requested.emit
         )
+        self.pending_action = action(
+            "&Pending changes…", "", lambda: self.outbox.open_dialog()
+        )
         self.show_log_action = action("Show &log file", "", self.show_log)
         self.about_action = action("&About", "", self.show_about)
 
@@ -132,6 +139,8 @@ class MainWindow(QMainWindow):
         user_menu.addActions([self.add_action, self.remove_action])
         user_menu.addSeparator()
         user_menu.addAction(self.forget_action)
+        self.view_menu = menu.addMenu("&View")
+        self.view_menu.addAction(self.pending_action)
         self.help_menu = menu.addMenu("&Help")
         self.help_menu.addActions([self.show_log_action, self.about_action])
 
@@ -304,17 +313,17 @@ class MainWindow(QMainWindow):
     ) -> None:
         if not refreshed and not failed:
             # Nothing was asked of the server, so nothing is known about it.
-            self.reachability_label.setText("not checked")
+            self.outbox.show_reachability("not checked")
             self.statusBar().showMessage(
                 "The roster is empty: look users up by e-mail or phone with Ctrl+L."
             )
             return
         if not failed:
-            self.reachability_label.setText("online")
+            self.outbox.show_reachability("online")
             self.statusBar().showMessage(f"Refreshed {refreshed} users.", 10000)
             return
         first = next(iter(failed.values()))
-        self.reachability_label.setText("online" if refreshed else "unreachable")
+        self.outbox.show_reachability("online" if refreshed else "offline")
         self.statusBar().showMessage(
             f"Refreshed {refreshed} users; {len(failed)} failed: {first.user_message}"
         )
@@ -356,6 +365,11 @@ class MainWindow(QMainWindow):
         name = change.user.display_name
         if change.outcome is PlateOutcome.ALREADY_REGISTERED:
             text = f"{change.plate} was already registered on {name}."
+        elif change.outcome is PlateOutcome.QUEUED:
+            text = (
+                f"{change.plate} for {name} is queued: it will be sent when the "
+                "server is reachable."
+            )
         else:
             text = f"Added {change.plate} to {name}."
         self.statusBar().showMessage(text, 10000)
@@ -370,6 +384,8 @@ class MainWindow(QMainWindow):
             f"Remove plate {plate.plate} from {user.display_name}? "
             "The camera will stop opening the gate for it."
         )
+        if not plate.state.on_server:
+            question = f"Call back the queued plate {plate.plate}? It was not sent."
         if not await ask_yes_no(self, "Remove plate", question):
             return
         self.statusBar().showMessage(f"Removing {plate.plate}…")
@@ -383,9 +399,7 @@ class MainWindow(QMainWindow):
             )
             return
         self.panel.apply_user(change.user)
-        self.statusBar().showMessage(
-            f"Removed {plate.plate} from {user.display_name}.", 10000
-        )
+        self.statusBar().showMessage(_removal_sentence(change, user), 10000)
 
     def copy_plate(self) -> None:
         plate = self.panel.selected_plate()
@@ -456,10 +470,22 @@ class MainWindow(QMainWindow):
         await asyncio.gather(*pending, return_exceptions=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.outbox.close()
         for task in list(self._tasks):
             task.cancel()
         super().closeEvent(event)
         self.closed.emit()
+
+
+def _removal_sentence(change: PlateChange, user: RosterUser) -> str:
+    plate, name = change.plate, user.display_name
+    if change.outcome is PlateOutcome.QUEUED:
+        return f"Removing {plate} is queued: it will be sent when the server is back."
+    if change.outcome is PlateOutcome.WITHDRAWN:
+        return f"The queued plate {plate} was called back; nothing was sent."
+    if change.outcome is PlateOutcome.ALREADY_GONE:
+        return f"{plate} was already gone from {name}."
+    return f"Removed {plate} from {name}."
 
 
 def _b64(data: QByteArray) -> str:
