@@ -69,6 +69,10 @@ def test_creating_a_user_takes_an_explicit_confirmation(qtbot, window_env) -> No
         timeout=10000,
     )
     qtbot.waitUntil(lambda: find_top_level(LookupDialog) is None)
+    # The window selects the new user once its lookup task resumes, a loop
+    # turn or more after the dialog has closed.
+    seeded = set(window_env.users.values())
+    qtbot.waitUntil(lambda: window.panel.selected_user().user_id not in seeded)
     created = window.panel.selected_user()
     assert created.display_name == "New Driver"
     assert created.email == "new.driver@example.com"
