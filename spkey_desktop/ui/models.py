@@ -59,7 +59,15 @@ def format_age(moment: datetime | None, now: datetime | None = None) -> str:
 
 
 def format_date(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """Local date and time, or "unknown" for a date the platform cannot convert
+    (a server may send year 9999; an exception inside a model's data() would
+    take the whole app down)."""
+    if moment is None:
+        return ""
+    try:
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, OSError):
+        return "unknown"
 
 
 class RosterColumn(IntEnum):

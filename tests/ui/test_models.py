@@ -133,3 +133,28 @@ def test_sorting_by_plate_count_is_numeric(users) -> None:
 def test_format_age(delta, text) -> None:
     assert format_age(NOW - delta, now=NOW) == text
     assert format_age(None) == "never"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_do_not_break_the_plates_table(
+    moment, monkeypatch
+) -> None:
+    import time
+
+    # East of UTC, year 9999 23:59 local is in year 10000: not a datetime.
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        model = PlatesTableModel()
+        model.set_plates([RosterPlate("AB123", "", moment)])
+        shown = model.data(model.index(0, 2))
+        assert shown == "unknown" or shown.startswith(("0001-", "9999-"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
