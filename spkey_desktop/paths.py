@@ -8,6 +8,7 @@ the environment variable ``SPKEY_DESKTOP_HOME``, or the platform's per-user fold
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,12 @@ class AppPaths:
             return cls.under(from_env)
 
         return cls.platform_default()
+
+    def roster_file(self, profile_name: str) -> Path:
+        """The SQLite file of a profile's roster and outbox, named safely
+        after the profile (one file per profile)."""
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", profile_name).strip("._")
+        return self.data_dir / "rosters" / f"{slug or 'profile'}.sqlite3"
 
     def all(self) -> tuple[Path, ...]:
         return (self.config_dir, self.data_dir, self.log_dir, self.cache_dir)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import re
 import ssl
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -57,8 +56,7 @@ log = logging.getLogger(__name__)
 
 def roster_path(paths: AppPaths, profile_name: str) -> Path:
     """One roster file per connection profile, named safely after it."""
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", profile_name).strip("._") or "profile"
-    return paths.data_dir / "rosters" / f"{slug}.sqlite3"
+    return paths.roster_file(profile_name)
 
 
 class StartupError(Exception):
