@@ -65,9 +65,11 @@ def format_date(moment: datetime | None) -> str:
     if moment is None:
         return ""
     try:
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+        local = moment.astimezone()
     except (OverflowError, ValueError, OSError):
         return "unknown"
+    # Not strftime: its %Y leaves early years unpadded on some platforms.
+    return local.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
 
 
 class RosterColumn(IntEnum):
