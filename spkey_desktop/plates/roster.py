@@ -191,7 +191,17 @@ class PlateIndex:
 
         found = []
         for holder, stored in self._holders.get(canonical, ()):
-            if holder == user_id:
+            if holder == user_id and stored != canonical:
+                # Stored by an older client as typed (a dash, Cyrillic letters):
+                # cameras never read that form, so adding the canonical one is
+                # the fix, not a duplicate.
+                message = (
+                    f"This user has it stored as {stored}, which cameras cannot "
+                    f"match: adding {canonical} registers the form they read "
+                    f"(then remove {stored})."
+                )
+                kind = CollisionKind.ALREADY_ON_THIS_USER
+            elif holder == user_id:
                 message = f"{stored} is already on this user: nothing to add."
                 kind = CollisionKind.ALREADY_ON_THIS_USER
             else:

@@ -76,12 +76,10 @@ class AddPlateDialog(QDialog):
         self.plate_edit.setObjectName("plateEdit")
         self.plate_edit.setPlaceholderText("as written on the plate, e.g. WX 12345")
         self.plate_edit.setAccessibleName("Plate")
-        self.plate_edit.setMaxLength(64)
         self.label_edit = QLineEdit(self)
         self.label_edit.setObjectName("labelEdit")
         self.label_edit.setPlaceholderText("optional, e.g. Company car")
         self.label_edit.setAccessibleName("Label")
-        self.label_edit.setMaxLength(100)
 
         self.preview_label = QLabel(self)
         self.preview_label.setObjectName("previewLabel")
@@ -104,6 +102,8 @@ class AddPlateDialog(QDialog):
         self.warnings_label.setWordWrap(True)
         self.warnings_label.setStyleSheet("color: #9a4d00;")
         self.error_label = QLabel(self)
+        # Error sentences may quote the server: never interpret them as HTML.
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setObjectName("errorLabel")
         self.error_label.setAccessibleName("Error")
         self.error_label.setWordWrap(True)
@@ -165,8 +165,11 @@ class AddPlateDialog(QDialog):
         if not canonical.valid and self.plate_edit.text():
             warnings.insert(0, canonical.error or "This is not a plate.")
         self.warnings_label.setText(_bullets("Check", warnings))
+        # Blocked only by the very same stored form: a plate stored in a form
+        # cameras cannot read must stay fixable by adding the canonical one.
         already_here = any(
-            c.kind is CollisionKind.ALREADY_ON_THIS_USER for c in collisions
+            c.kind is CollisionKind.ALREADY_ON_THIS_USER and c.plate == canonical.plate
+            for c in collisions
         )
         self.add_button.setEnabled(
             canonical.valid and not already_here and self._task is None

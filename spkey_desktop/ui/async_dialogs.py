@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 
@@ -41,6 +42,8 @@ async def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
         parent,
     )
     box.setObjectName("confirmBox")
+    # Questions name users and plates from the server: plain text, never HTML.
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setDefaultButton(QMessageBox.StandardButton.No)
     await run_dialog(box)
     answer = box.standardButton(box.clickedButton())
@@ -51,5 +54,6 @@ async def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
 async def tell(parent: QWidget, title: str, text: str) -> None:
     """An information box, awaited until the operator closes it."""
     box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     await run_dialog(box)
     box.deleteLater()

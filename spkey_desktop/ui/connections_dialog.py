@@ -8,8 +8,7 @@ for them in the credentials dialog.
 
 from __future__ import annotations
 
-import html
-
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -82,6 +81,7 @@ class ConnectionsDialog(QDialog):
         self.message_label = QLabel(self)
         self.message_label.setObjectName("connectionsMessage")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setStyleSheet("color: #b00020;")
 
         form = QFormLayout()
@@ -162,7 +162,7 @@ class ConnectionsDialog(QDialog):
                 ca_bundle=self.ca_edit.text().strip() or None,
             )
         except ValueError as error:
-            self.message_label.setText(html.escape(str(error)))
+            self.message_label.setText(str(error))
             return None
 
     def _save_and_connect(self) -> None:
@@ -176,7 +176,7 @@ class ConnectionsDialog(QDialog):
         try:
             settings = settings.with_profile(profile).with_active(profile.name)
         except ValueError as error:
-            self.message_label.setText(html.escape(str(error)))
+            self.message_label.setText(str(error))
             return
         self.result_settings = settings
         self.chosen = profile

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -61,10 +62,12 @@ class CredentialsDialog(QDialog):
         self.reason_label = QLabel(reason, self)
         self.reason_label.setObjectName("reasonLabel")
         self.reason_label.setWordWrap(True)
+        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
         self.reason_label.setVisible(bool(reason))
         self.message_label = QLabel(self)
         self.message_label.setObjectName("credentialsMessage")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
 
         form = QFormLayout()
         self.edits: dict[CredentialKind, QLineEdit] = {}
@@ -133,3 +136,11 @@ class CredentialsDialog(QDialog):
         where = "in the keychain" if store is self._keychain else "for this session"
         log.info("Saved credentials for profile %s %s", self._profile, where)
         self.accept()
+
+    def reject(self) -> None:
+        """Cancel and Escape do nothing while saving: a keychain write cannot be
+        taken back halfway, and the dialog must not claim "not saved" after it."""
+        if self._task is not None:
+            self.message_label.setText("Saving… one moment.")
+            return
+        super().reject()

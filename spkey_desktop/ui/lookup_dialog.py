@@ -11,6 +11,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -49,6 +50,7 @@ class LookupDialog(QDialog):
         self.message_label = QLabel(self)
         self.message_label.setObjectName("lookupMessage")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
 
         self.find_button = QPushButton("&Find", self)
         self.find_button.setObjectName("findButton")

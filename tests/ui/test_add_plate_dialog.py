@@ -199,3 +199,35 @@ def test_version_jump_reloads_the_user(qtbot, window_env, open_dialog) -> None:
     qtbot.waitUntil(lambda: len(window.panel.roster_model.user(zoe).plates) == 3)
     plates = {p.plate for p in window.panel.roster_model.user(zoe).plates}
     assert plates == {"GD4711", "GD4712", "ELSEWHERE1"}
+
+
+def test_a_plate_stored_in_an_unreadable_form_can_be_fixed(
+    qtbot, window_env, open_dialog
+) -> None:
+    # An older client stored Cyrillic letters as typed; cameras read AB123.
+    zoe = window_env.users["zoe"]
+    window_env.server.add_plate(zoe, "АВ123")
+    window_env.refresh(qtbot)
+    dialog = open_dialog("zoe")
+    dialog.plate_edit.setText("AB123")
+
+    assert "stored as АВ123" in dialog.warnings_label.text()
+    assert dialog.add_button.isEnabled()
+    dialog.add_button.click()
+    wait_closed(qtbot)
+    assert sorted(window_env.server.plates_of(zoe)) == ["AB123", "АВ123"]
+
+
+def test_a_long_paste_is_not_cut_short(qtbot, open_dialog) -> None:
+    dialog = open_dialog("zoe")
+    dialog.plate_edit.setText("\u00a0" * 30 + "\t" * 30 + "WX 12345")
+    assert dialog.preview_label.text() == "WX12345"
+    dialog.reject()
+
+
+def test_server_text_is_shown_as_text_not_html(qtbot, window_env, open_dialog):
+    from PySide6.QtCore import Qt
+
+    dialog = open_dialog("zoe")
+    assert dialog.error_label.textFormat() == Qt.TextFormat.PlainText
+    dialog.reject()
