@@ -7,6 +7,7 @@ the environment variable ``SPKEY_DESKTOP_HOME``, or the platform's per-user fold
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -67,11 +68,18 @@ class AppPaths:
 
         return cls.platform_default()
 
-    def roster_file(self, profile_name: str) -> Path:
-        """The SQLite file of a profile's roster and outbox, named safely
-        after the profile (one file per profile)."""
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", profile_name).strip("._")
-        return self.data_dir / "rosters" / f"{slug or 'profile'}.sqlite3"
+    def roster_file(self, profile_name: str, *, demo: bool = False) -> Path:
+        """The SQLite file of a profile's roster and outbox (one per profile).
+
+        The name keeps a readable part of the profile's name and adds a digest
+        of the whole name, so "Прод" and "生产", or "Site A/B" and "Site A B",
+        never share a file; demo mode's roster lives apart from any profile
+        that happens to be named "Demo".
+        """
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", profile_name).strip("._")[:40]
+        digest = hashlib.sha256(profile_name.encode("utf-8")).hexdigest()[:10]
+        folder = "demo-rosters" if demo else "rosters"
+        return self.data_dir / folder / f"{slug or 'profile'}-{digest}.sqlite3"
 
     def all(self) -> tuple[Path, ...]:
         return (self.config_dir, self.data_dir, self.log_dir, self.cache_dir)

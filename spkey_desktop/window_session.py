@@ -54,9 +54,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def roster_path(paths: AppPaths, profile_name: str) -> Path:
-    """One roster file per connection profile, named safely after it."""
-    return paths.roster_file(profile_name)
+def roster_path(paths: AppPaths, profile_name: str, *, demo: bool = False) -> Path:
+    """One roster file per connection profile (see AppPaths.roster_file)."""
+    return paths.roster_file(profile_name, demo=demo)
 
 
 class StartupError(Exception):
@@ -125,9 +125,12 @@ class WindowSession:
             profile.base_url, self._credentials, verify=self._trust(profile)
         )
         stack.push_async_callback(client.aclose)
-        store = RosterStore(roster_path(self._paths, profile.name))
+        roster_file = roster_path(
+            self._paths, profile.name, demo=demo_server is not None
+        )
+        store = RosterStore(roster_file)
         stack.callback(store.close)
-        outbox = Outbox(roster_path(self._paths, profile.name))
+        outbox = Outbox(roster_file)
         stack.callback(outbox.close)
         service = RosterService(client, store, outbox)
         # Closed before the outbox and the client: unanswered changes stay queued.
