@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from spkey_desktop.cli import diagnose, normalize, profile
+from spkey_desktop.cli import diagnose, importing, normalize, profile
 
-COMMAND_MODULES = (normalize, profile, diagnose)
-COMMAND_NAMES = frozenset({"normalize", "profile", "diagnose"})
+COMMAND_MODULES = (normalize, profile, diagnose, importing)
+COMMAND_NAMES = frozenset({"normalize", "profile", "diagnose", "import"})
 
 
 def build_parser() -> argparse.ArgumentParser:

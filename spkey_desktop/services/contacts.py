@@ -16,7 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from spkey_desktop.api.errors import ApiError, NotFoundError
+from spkey_desktop.api.errors import (
+    ApiError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.store.roster import RosterUser
 
@@ -109,16 +114,23 @@ async def look_up(
     concurrency: int = LOOKUP_CONCURRENCY,
     on_progress: Progress | None = None,
 ) -> Lookups:
-    """Find each contact's user on the server and read them (not saved)."""
+    """Find each contact's user on the server and read them (not saved).
+
+    A lookup that fails is reported for its contact; refused credentials
+    (401, 403) stop them all and are raised.
+    """
     pending = list(dict.fromkeys(contacts))
     result = Lookups({}, set(), {})
     read: dict[str, asyncio.Task[RosterUser]] = {}
     limit = asyncio.Semaphore(max(1, concurrency))
+    refused: list[ApiError] = []
     done = 0
 
     async def one(contact: Contact) -> None:
         nonlocal done
         async with limit:
+            if refused:
+                return  # the credentials were refused: no use asking again
             try:
                 user_id = await _find(service, contact)
                 # Two contacts of one user read the user once.
@@ -127,6 +139,9 @@ async def look_up(
                 result.found[contact] = await read[user_id]
             except NotFoundError:
                 result.missing.add(contact)
+            except (UnauthorizedError, ForbiddenError) as error:
+                refused.append(error)
+                return
             except ApiError as error:
                 log.debug("Looking up %s failed: %r", contact.text, error)
                 result.failed[contact] = (
@@ -139,6 +154,8 @@ async def look_up(
     async with asyncio.TaskGroup() as group:
         for contact in pending:
             group.create_task(one(contact))
+    if refused:
+        raise refused[0]
     return result
 
 

@@ -74,6 +74,7 @@ class Progress:
     not_sent: int = 0
     elapsed: float = 0.0
     waiting: str = ""
+    credentials_refused: bool = False
 
     @property
     def done(self) -> int:
@@ -177,6 +178,7 @@ class ImportRun:
         self._started = 0.0
         self._total = 0
         self._waiting = ""
+        self._refused = False
 
     @property
     def progress(self) -> Progress:
@@ -190,6 +192,7 @@ class ImportRun:
             not_sent=counts[Outcome.NOT_SENT] + counts[Outcome.QUEUED],
             elapsed=time.monotonic() - self._started if self._started else 0.0,
             waiting=self._waiting,
+            credentials_refused=self._refused,
         )
 
     async def run(self) -> ImportReport:
@@ -297,6 +300,7 @@ class ImportRun:
         status = event.status
         online = status.reachability in (Reachability.ONLINE, Reachability.UNKNOWN)
         self._waiting = "" if online else status.last_error or status.reachability.value
+        self._refused = status.reachability is Reachability.REFUSED
         outbox = self._service.sender.outbox
         touched = []
         for user_id in event.user_ids & self._by_user.keys():

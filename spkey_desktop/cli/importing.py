@@ -1,0 +1,390 @@
+"""``spkey-desktop import FILE --profile NAME``: a bulk import without the window.
+
+For a nightly sync from another system: the same preview and the same outbox
+as the window's import. Columns come from the options, else from the mapping
+remembered for the file's layout (the window's, once the operator has
+confirmed one), else from the headers. ``--dry-run`` prints the preview and
+sends nothing. Progress goes to standard error; the rows that were not sent
+go, with the reason, to a file next to the input (``--rejected`` to choose).
+
+Credentials come from the keychain, as ``spkey-desktop profile add`` stored
+them. Exit status: 0 every row imported or nothing to do; 1 some rows were
+not sent (see the rejected rows); 2 wrong options, or a file that cannot be
+read; 3 changes still queued because the server could not be reached within
+``--wait`` seconds (they are sent by the next run, or by the window).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from spkey_desktop.api.auth import Credentials
+from spkey_desktop.api.client import SpkeyClient
+from spkey_desktop.api.errors import ApiError
+from spkey_desktop.api.tls import CaBundleError, trust_context
+from spkey_desktop.bulk.mapping import ColumnMapping, Field, MappingMemory
+from spkey_desktop.bulk.sheets import DELIMITERS, Sheet, SheetError
+from spkey_desktop.credentials import CredentialError, CredentialStore
+from spkey_desktop.paths import AppPaths
+from spkey_desktop.services.bulk_import import ImportService, write_rejected
+from spkey_desktop.services.import_preview import NEEDS_ATTENTION, ImportPreview
+from spkey_desktop.services.import_run import (
+    ImportOptions,
+    ImportReport,
+    ImportRun,
+    Outcome,
+    Progress,
+    to_send,
+)
+from spkey_desktop.services.plate_check import RosterPlateIndex
+from spkey_desktop.services.roster_service import RosterService
+from spkey_desktop.settings import ConnectionProfile, SettingsStore
+from spkey_desktop.store.outbox import Outbox
+from spkey_desktop.store.roster import RosterStore
+
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+EXIT_QUEUED = 3
+
+_COLUMN_OPTIONS = {
+    Field.EMAIL: "--email-column",
+    Field.PHONE: "--phone-column",
+    Field.USER_ID: "--user-id-column",
+    Field.PLATE: "--plate-column",
+    Field.LABEL: "--label-column",
+    Field.NAME: "--name-column",
+}
+# Progress lines on standard error, at most this often.
+_PROGRESS_EVERY_S = 1.0
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import users and plates from a CSV or Excel file",
+        description="Import plates (and users) from a CSV or .xlsx file through "
+        "the profile's outbox, as the window's File > Import does. Exit status: "
+        "0 done, 1 rows not sent, 2 wrong input, 3 still queued.",
+    )
+    parser.add_argument("file", type=Path, help="the CSV or .xlsx file")
+    parser.add_argument("--profile", required=True, help="the connection profile")
+    for field, option in _COLUMN_OPTIONS.items():
+        parser.add_argument(
+            option,
+            metavar="COLUMN",
+            help=f"the column with the {field.value}: its header, or its number "
+            "counting from 1",
+        )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what the import would do, row by row, and send nothing",
+    )
+    parser.add_argument(
+        "--create-missing-users",
+        action="store_true",
+        help="create users nobody has yet (from the e-mail or phone column)",
+    )
+    parser.add_argument(
+        "--send-collisions",
+        action="store_true",
+        help="also send plates that collide with another user's plate",
+    )
+    parser.add_argument("--encoding", help="the CSV file's text encoding")
+    parser.add_argument(
+        "--delimiter",
+        choices=["comma", "semicolon", "tab", "bar"],
+        help="the CSV file's delimiter",
+    )
+    parser.add_argument(
+        "--rejected",
+        type=Path,
+        metavar="FILE",
+        help="where to write the rows not sent (default: next to FILE)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long to wait for an unreachable server (default: %(default)s)",
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_import(args))
+    except _Refused as refusal:
+        print(f"spkey-desktop import: {refusal}", file=sys.stderr)
+        return refusal.status
+
+
+async def _import(args: argparse.Namespace) -> int:
+    paths = AppPaths.resolve(args.home).ensure()
+    profile = _profile(paths, args.profile)
+    client = SpkeyClient(
+        profile.base_url, _credentials(profile), verify=_trust(profile)
+    )
+    path = paths.roster_file(profile.name)
+    store, outbox = RosterStore(path), Outbox(path)
+    service = RosterService(client, store, outbox)
+    try:
+        importer = ImportService(service, MappingMemory(paths.config_dir))
+        sheet = await _read(importer, args)
+        mapping = _mapping(importer, sheet, args)
+        try:
+            preview = await _preview(importer, service, sheet, mapping)
+        except ApiError as error:
+            raise _Refused(error.user_message, EXIT_REJECTED) from None
+        options = ImportOptions(args.create_missing_users, args.send_collisions)
+        _print_preview(preview, options)
+        if args.dry_run:
+            held = [r for r in preview.rows if r.status in NEEDS_ATTENTION]
+            return EXIT_REJECTED if any(not to_send(r, options) for r in held) else 0
+        importer.remember(sheet, mapping)
+        service.start()
+        report = await _send(service, preview, options, args.wait)
+        return _finish(args, preview, report)
+    finally:
+        await service.aclose()
+        await client.aclose()
+        outbox.close()
+        store.close()
+
+
+def _profile(paths: AppPaths, name: str) -> ConnectionProfile:
+    loaded = SettingsStore(paths.config_dir).load()
+    if loaded.warning:
+        print(f"spkey-desktop import: {loaded.warning}", file=sys.stderr)
+    profile = loaded.value.profile(name)
+    if profile is None:
+        names = ", ".join(repr(p.name) for p in loaded.value.profiles) or "none"
+        raise _Refused(
+            f"There is no profile named {name!r} (profiles: {names}). Add one with "
+            "'spkey-desktop profile add'.",
+            EXIT_REJECTED,
+        )
+    return profile
+
+
+def _credentials(profile: ConnectionProfile) -> Any:
+    keychain = CredentialStore()
+    try:
+        values = {
+            kind: keychain.load(profile.name, kind) for kind in profile.credential_kinds
+        }
+    except CredentialError as error:
+        raise _Refused(str(getattr(error, "summary", error)), EXIT_REJECTED) from None
+    missing = [kind for kind, value in values.items() if not value]
+    if missing:
+        raise _Refused(
+            f"The keychain holds no {' or '.join(missing)} for profile "
+            f"{profile.name!r}; store it with 'spkey-desktop profile add'.",
+            EXIT_REJECTED,
+        )
+    credentials = Credentials(api_key=values.get("api_key"), token=values.get("jwt"))
+    return lambda: credentials
+
+
+def _trust(profile: ConnectionProfile) -> Any:
+    if profile.ca_bundle is None:
+        return None
+    try:
+        return trust_context(profile.ca_bundle)
+    except CaBundleError as error:
+        raise _Refused(str(error), EXIT_REJECTED) from None
+
+
+async def _read(importer: ImportService, args: argparse.Namespace) -> Sheet:
+    delimiter = None
+    if args.delimiter:
+        delimiter = DELIMITERS[
+            ["comma", "semicolon", "tab", "bar"].index(args.delimiter)
+        ]
+    try:
+        sheet = await importer.read(
+            args.file, encoding=args.encoding, delimiter=delimiter
+        )
+    except SheetError as error:
+        raise _Refused(str(error)) from None
+    print(f"Read {args.file.name}: {sheet.describe()}.", file=sys.stderr)
+    for note in sheet.notes:
+        print(f"  {note}", file=sys.stderr)
+    return sheet
+
+
+def _mapping(
+    importer: ImportService, sheet: Sheet, args: argparse.Namespace
+) -> ColumnMapping:
+    explicit = {
+        f: getattr(args, o[2:].replace("-", "_")) for f, o in _COLUMN_OPTIONS.items()
+    }
+    if any(explicit.values()):
+        mapping = ColumnMapping()
+        for field, column in explicit.items():
+            if column:
+                mapping = mapping.with_column(field, _header(sheet, column, field))
+        source = "the options"
+    else:
+        mapping, source = importer.mapping_for(sheet)
+    problem = mapping.problem()
+    if problem is not None:
+        raise _Refused(
+            f"{problem} The columns are: {', '.join(sheet.headers)}. Name them with "
+            "--email-column, --phone-column, --plate-column and --label-column."
+        )
+    shown = ", ".join(
+        f"{f.value} = {mapping.column_of(f)!r}"
+        for f in _COLUMN_OPTIONS
+        if mapping.column_of(f)
+    )
+    print(f"Columns ({source}): {shown}.", file=sys.stderr)
+    return mapping
+
+
+def _header(sheet: Sheet, column: str, field: Field) -> str:
+    if column in sheet.headers:
+        return column
+    if column.isdigit() and 1 <= int(column) <= len(sheet.headers):
+        return sheet.headers[int(column) - 1]
+    raise _Refused(
+        f"There is no column {column!r} for the {field.value}; the columns are: "
+        f"{', '.join(sheet.headers)}."
+    )
+
+
+async def _preview(
+    importer: ImportService,
+    service: RosterService,
+    sheet: Sheet,
+    mapping: ColumnMapping,
+) -> ImportPreview:
+    roster = service.load_roster()
+    index = RosterPlateIndex(roster)
+    progress = _ProgressLine()
+    try:
+        return await importer.preview(
+            sheet,
+            mapping,
+            roster,
+            index.check,
+            on_progress=lambda step, done, total: progress.show(
+                f"{step}: {done}/{total}"
+            ),
+        )
+    finally:
+        progress.end()
+
+
+def _print_preview(preview: ImportPreview, options: ImportOptions) -> None:
+    print(f"Preview of {preview.sheet.path.name}, {len(preview.rows)} rows:")
+    for line in preview.summary():
+        print(line)
+    attention = [r for r in preview.rows if r.status in NEEDS_ATTENTION]
+    if attention:
+        print("Rows to look at:")
+    for row in attention:
+        sent = " (will be sent)" if to_send(row, options) else ""
+        print(f"  row {row.number}: {row.status.value}{sent}: {row.reason}")
+
+
+async def _send(
+    service: RosterService, preview: ImportPreview, options: ImportOptions, wait: float
+) -> ImportReport:
+    """Run the import; once the server has been unreachable for ``wait``
+    seconds, leave the rest queued for the next run."""
+    progress = _ProgressLine()
+    offline_since: float | None = None
+    give_up = False
+
+    def show(state: Progress) -> None:
+        nonlocal offline_since, give_up
+        line = (
+            f"Sending: {state.sent} sent, {state.failed} refused, "
+            f"{state.remaining} remaining, {state.rate:.1f}/s"
+        )
+        if state.waiting:
+            line += f"; waiting for the server ({state.waiting})"
+            offline_since = offline_since or time.monotonic()
+            # Waiting cannot fix refused credentials.
+            give_up = give_up or state.credentials_refused
+        else:
+            offline_since = None
+        progress.show(line)
+
+    run = ImportRun(service, preview, options, on_progress=show)
+    task = asyncio.ensure_future(run.run())
+    try:
+        while not task.done():
+            await asyncio.wait([task], timeout=1.0)
+            waited = time.monotonic() - (offline_since or time.monotonic())
+            if give_up or waited > wait:
+                run.detach()
+        return task.result()
+    finally:
+        progress.end()
+
+
+def _finish(
+    args: argparse.Namespace, preview: ImportPreview, report: ImportReport
+) -> int:
+    print(f"Import: {report.summary()}")
+    rejected = report.rejected()
+    if rejected:
+        target = args.rejected or args.file.with_name(f"{args.file.stem}-rejected.csv")
+        try:
+            write_rejected(target, preview, report)
+        except OSError as error:
+            print(
+                f"spkey-desktop import: the rejected rows could not be written to "
+                f"{target} ({error.strerror or error}).",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"The {len(rejected)} rows not sent are in {target}, with the reason."
+            )
+    if report.count(Outcome.QUEUED):
+        return EXIT_QUEUED
+    return EXIT_REJECTED if rejected else 0
+
+
+class _ProgressLine:
+    """Progress on standard error: rewritten in place at a terminal, else a
+    line at most every second."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last = 0.0
+        self._pending = ""
+
+    def show(self, text: str) -> None:
+        self._pending = text
+        now = time.monotonic()
+        if now - self._last >= _PROGRESS_EVERY_S:
+            self._last = now
+            self._write()
+
+    def end(self) -> None:
+        """Show the last state, whenever it came."""
+        if self._pending:
+            self._write()
+        if self._tty and self._last:
+            sys.stderr.write("\n")
+
+    def _write(self) -> None:
+        text, self._pending = self._pending, ""
+        sys.stderr.write(f"\r{text}\x1b[K" if self._tty else text + "\n")
+        sys.stderr.flush()
