@@ -176,7 +176,9 @@ class WindowSession:
             window.show_notice(notice)
         self._notices.clear()
         if demo_server is not None and not cached:
-            window.show_roster(demo.roster_seed(demo_server))
+            seed = demo.roster_seed(demo_server)
+            store.save_many(seed)
+            window.show_roster(seed)
         elif demo_server is None:
             await self._load_credentials(profile)
             if not self._settings.load().value.profiles:

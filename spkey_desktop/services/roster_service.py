@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from spkey_desktop.api.client import SpkeyClient
-from spkey_desktop.api.errors import ApiError
+from spkey_desktop.api.errors import ApiError, UnexpectedResponseError
 from spkey_desktop.api.models import PlateCommandResult, UserRef
 from spkey_desktop.services.delivery import (
     Delivery,
@@ -206,6 +206,26 @@ class RosterService:
         self._store.save(user)
         return user
 
+    async def _refresh_user(self, user_id: str) -> RosterUser | None:
+        """Re-read a roster user, unless the roster changed under the request.
+
+        A user removed from the roster meanwhile stays removed (None), and a
+        user changed meanwhile (a plate added while the request was out) keeps
+        the newer local state rather than the answer read before it.
+        """
+        before = self._store.get(user_id)
+        if before is None:
+            return None
+        user = await self.read_user(user_id)
+        now = self._store.get(user_id)
+        if now is None:
+            return None
+        if now == before:
+            self._store.save(user)
+        else:
+            user = now
+        return overlay(user, self._outbox.entries(user_id))
+
     async def read_user(self, user_id: str) -> RosterUser:
         """Profile and plates of one user as the server has them, not saved:
         what an import previews before the operator confirms."""
@@ -255,9 +275,20 @@ class RosterService:
             nonlocal done
             async with limit:
                 try:
-                    report.refreshed.append(await self.fetch_user(user_id))
+                    refreshed = await self._refresh_user(user_id)
                 except ApiError as error:
                     report.failed[user_id] = error
+                except Exception as error:
+                    # One odd answer must not stop the refresh of everyone else.
+                    log.exception("Refreshing user %s failed unexpectedly", user_id)
+                    report.failed[user_id] = UnexpectedResponseError(
+                        "The server's answer for this user could not be used; "
+                        "see the log file (Help menu) for details.",
+                        detail=type(error).__name__,
+                    )
+                else:
+                    if refreshed is not None:
+                        report.refreshed.append(refreshed)
             done += 1
             if on_progress is not None:
                 on_progress(done, len(ids))
@@ -363,9 +394,12 @@ class RosterService:
         else changed the user meanwhile: reload it instead of guessing.
         """
         # Unknown version (no command since the last fetch): the answer cannot
-        # tell whether others changed the user too, so read it once.
-        expected = None if user.version is None else user.version + 1
-        if result.changed and result.version != expected:
+        # tell whether others changed the user too, so read it once. A no-op
+        # answer (event null) leaves the version where it was; any other
+        # version means someone else changed the user.
+        step = 1 if result.changed else 0
+        expected = None if user.version is None else user.version + step
+        if result.version != expected and (result.changed or user.version is not None):
             log.debug(
                 "User %s moved from version %s to %s; reloading",
                 user.user_id,

@@ -126,7 +126,9 @@ def window_env(
     qtbot.addWidget(window)
     env = WindowEnv(window, local_server, org, service, credentials, users)
     env_holder.append(env)
-    window.show_roster([RosterUser(user_id) for user_id in users.values()])
+    roster = [RosterUser(user_id) for user_id in users.values()]
+    store.save_many(roster)
+    window.show_roster(roster)
     window.show()
     env.refresh(qtbot)
 
