@@ -152,6 +152,10 @@ class LookupDialog(QDialog):
         self.accept()
 
     def reject(self) -> None:
+        """Close, stopping a lookup in progress; its outcome is no longer shown
+        (the dialog may be deleted by the time the cancelled task finishes)."""
         if self._task is not None:
+            self._task.remove_done_callback(self._finished)
             self._task.cancel()
+            self._task = None
         super().reject()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 
 from spkey_desktop.ui.lookup_dialog import LookupDialog
@@ -87,3 +89,19 @@ def test_a_malformed_phone_number_is_explained(qtbot, window_env) -> None:
     assert dialog.query_edit.text() == "501 002 003"
     assert not dialog.create_button.isVisible()
     dialog.reject()
+
+
+def test_closing_the_dialog_while_it_waits_is_clean(qtbot, window_env, caplog) -> None:
+    window_env.server.faults.fail_next(1, "stall")
+    dialog = open_lookup(qtbot, window_env)
+    qtbot.keyClicks(dialog.query_edit, "anna@example.com")
+    dialog.find_button.click()
+    qtbot.waitUntil(lambda: dialog.message_label.text() == "Looking up…")
+
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+    qtbot.waitUntil(lambda: find_top_level(LookupDialog) is None)
+    # Let the cancelled task finish and the deleted dialog's callbacks run.
+    qtbot.wait(300)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
