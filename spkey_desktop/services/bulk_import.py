@@ -87,8 +87,10 @@ class ImportService:
         roster_check: Check,
         *,
         on_progress: Progress | None = None,
+        on_rows: Callable[[Sequence[PreviewRow]], None] | None = None,
     ) -> ImportPreview:
-        """Look up who the file names, then classify every row."""
+        """Look up who the file names, then classify every row; ``on_rows``
+        hears each slice of classified rows as it is done."""
         report = on_progress or (lambda _step, _done, _total: None)
         known = await _in_slices(roster_contacts, roster)
         wanted = sheet_contacts(sheet, mapping)
@@ -117,7 +119,10 @@ class ImportService:
         classifier = RowClassifier(sheet, mapping, directory, roster_check)
         rows: list[PreviewRow] = []
         for start in range(0, len(sheet.rows), _SLICE):
-            rows += [classifier.classify(r) for r in sheet.rows[start : start + _SLICE]]
+            done = [classifier.classify(r) for r in sheet.rows[start : start + _SLICE]]
+            rows += done
+            if on_rows is not None:
+                on_rows(done)
             report("Checking rows", len(rows), len(sheet.rows))
             await asyncio.sleep(0)
         return ImportPreview(sheet, mapping, tuple(rows), directory)

@@ -195,6 +195,10 @@ class ImportRun:
             credentials_refused=self._refused,
         )
 
+    def results(self) -> list[RowResult]:
+        """The rows answered (or given up on) so far."""
+        return list(self._results.values())
+
     async def run(self) -> ImportReport:
         """Queue the confirmed rows, follow them until each is answered (or
         withdrawn by ``cancel``), and report."""

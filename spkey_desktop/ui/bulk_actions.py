@@ -1,0 +1,122 @@
+"""File > Import… and File > Export…, added to the main window in one call.
+
+``install_bulk_actions(window, importer)`` adds both actions above the
+connection entries of the File menu. Import opens the import dialog, whose
+users go straight into the roster panel; export writes the roster shown in
+the window to a CSV or Excel file chosen by the operator, in an executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog
+
+from spkey_desktop.services.bulk_import import ImportService
+from spkey_desktop.services.roster_export import EXPORT_FORMATS, export_roster
+from spkey_desktop.store.roster import RosterUser
+from spkey_desktop.ui.async_dialogs import run_dialog
+from spkey_desktop.ui.import_dialog import ImportDialog
+from spkey_desktop.ui.main_window import MainWindow
+from spkey_desktop.ui.roster_panel import RosterPanel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BulkActions:
+    """The two actions, and the dialog they opened last (for tests)."""
+
+    import_action: QAction
+    export_action: QAction
+    dialog: ImportDialog | None = None
+
+
+def install_bulk_actions(window: MainWindow, importer: ImportService) -> BulkActions:
+    """Add File > Import… and File > Export… to ``window``."""
+    actions = BulkActions(
+        QAction("&Import users and plates…", window),
+        QAction("&Export roster…", window),
+    )
+    actions.import_action.setShortcut(QKeySequence("Ctrl+I"))
+    actions.export_action.setShortcut(QKeySequence("Ctrl+E"))
+    actions.import_action.triggered.connect(
+        lambda *_: _open_import(window, importer, actions)
+    )
+    actions.export_action.triggered.connect(
+        lambda *_: window.run_task(choose_and_export(window))
+    )
+    menu = window.file_menu
+    # After look-up and refresh, before the connection entries.
+    separator = next(a for a in menu.actions() if a.isSeparator())
+    menu.insertActions(separator, [actions.import_action, actions.export_action])
+    return actions
+
+
+def _open_import(
+    window: MainWindow, importer: ImportService, actions: BulkActions
+) -> None:
+    panel = window.panel
+    dialog = ImportDialog(
+        importer, panel.roster_model.users, panel.plate_index.check, window
+    )
+    dialog.users_changed.connect(lambda users: show_users(panel, users))
+    dialog.finished.connect(lambda _result: dialog.deleteLater())
+    actions.dialog = dialog
+    dialog.open()
+
+
+def show_users(panel: RosterPanel, users: Sequence[RosterUser]) -> None:
+    """New users in one batch insert, known ones updated in place."""
+    model = panel.roster_model
+    for user in users:
+        panel.plate_index.replace(model.user(user.user_id), user)
+    new = [u for u in users if model.row_of(u.user_id) is None]
+    known = [u for u in users if model.row_of(u.user_id) is not None]
+    model.append_users(new)
+    for user in known:
+        panel.apply_user(user)
+
+
+async def choose_and_export(window: MainWindow) -> None:
+    chooser = QFileDialog(window, "Export the roster", "roster.xlsx")
+    chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    filters = [f"{name} (*{suffix})" for name, suffix, _ in EXPORT_FORMATS]
+    chooser.setNameFilters(filters)
+    accepted = await run_dialog(chooser)
+    files, chosen = chooser.selectedFiles(), chooser.selectedNameFilter()
+    chooser.deleteLater()
+    if not accepted or not files:
+        return
+    _, suffix, delimiter = EXPORT_FORMATS[filters.index(chosen)]
+    path = Path(files[0])
+    if path.suffix.lower() != suffix:
+        path = path.with_name(path.name + suffix)
+    await export_to(window, path, delimiter or ",")
+
+
+async def export_to(window: MainWindow, path: Path, delimiter: str = ",") -> int:
+    """Write the roster shown in ``window`` to ``path``; the status bar says
+    how it went. Returns the rows written."""
+    users = list(window.panel.roster_model.users())
+    window.statusBar().showMessage(f"Exporting {len(users)} users to {path.name}…")
+    loop = asyncio.get_running_loop()
+    try:
+        rows = await loop.run_in_executor(
+            None, lambda: export_roster(path, users, delimiter=delimiter)
+        )
+    except OSError as error:
+        window.statusBar().showMessage(
+            f"The roster could not be written to {path} ({error.strerror or error})."
+        )
+        return 0
+    log.info("Exported %d users (%d rows) to %s", len(users), rows, path)
+    window.statusBar().showMessage(
+        f"Exported {len(users)} users ({rows} rows) to {path}.", 10000
+    )
+    return rows
