@@ -11,6 +11,7 @@ be worse than an error.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,18 @@ JsonObject = Mapping[str, Any]
 
 class ResponseShapeError(ValueError):
     """A success body lacks something the operation promises."""
+
+
+# Half of a UTF-16 pair on its own: JSON can escape one ("\ud800"), Python
+# then holds it in a str, and no UTF-8 encoder (SQLite's, a log file's) accepts
+# it. Whole pairs are decoded into one character by the JSON parser.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, the replacement
+    character, so that it can be stored, logged and shown."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 # --- field readers -------------------------------------------------------------
@@ -43,24 +56,28 @@ def _required_str(data: JsonObject, key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise ResponseShapeError(f"{key!r} is missing or not a string")
-    return value
+    return replace_lone_surrogates(value)
 
 
 def _str(data: JsonObject, key: str) -> str:
     value = data.get(key)
-    return value if isinstance(value, str) else ""
+    return replace_lone_surrogates(value) if isinstance(value, str) else ""
 
 
 def _optional_str(data: JsonObject, key: str) -> str | None:
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return replace_lone_surrogates(value) if isinstance(value, str) else None
 
 
 def _number(value: object) -> float | None:
     # bool is an int in Python, but true is not a number in JSON.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _int(data: JsonObject, key: str, default: int | None = None) -> int:
@@ -278,7 +295,7 @@ class Camera:
             status=_str(data, "status"),
             org_id=_str(data, "orgId"),
             permissions=tuple(
-                p
+                replace_lone_surrogates(p)
                 for p in (permissions if isinstance(permissions, list) else [])
                 if isinstance(p, str)
             ),

@@ -34,6 +34,7 @@ from .errors import (
     UnavailableError,
     UnexpectedResponseError,
 )
+from .models import replace_lone_surrogates
 from .redaction import redact_text
 
 _MAX_MESSAGE = 300
@@ -86,6 +87,9 @@ def parse_error_body(content: bytes, content_type: str = "") -> ErrorBody:
             data = json.loads(text)
         except ValueError:
             pass
+        except RecursionError:
+            # Nested deeper than the parser goes: nothing in it is worth quoting.
+            return ErrorBody()
         else:
             return _from_json(data)
 
@@ -96,7 +100,7 @@ def parse_error_body(content: bytes, content_type: str = "") -> ErrorBody:
 
 def _from_json(data: Any) -> ErrorBody:
     if isinstance(data, str):
-        return ErrorBody(message=_clip(data))
+        return ErrorBody(message=_clip(replace_lone_surrogates(data)))
     if not isinstance(data, Mapping):
         return ErrorBody()
 
@@ -145,7 +149,7 @@ def _string(value: object) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        return replace_lone_surrogates(value.strip())
     return None
 
 

@@ -18,6 +18,9 @@ The rules:
 * A ``Retry-After`` header (seconds or an HTTP date) replaces the backoff for
   that retry. If it asks for more than ``max_retry_after`` seconds the client
   stops and raises, carrying ``retry_after`` so the caller can say how long.
+  A header asking for more than ``RETRY_AFTER_CEILING_S`` (a week) is read as
+  that ceiling: "400 nines" is no rate limit anyone means, and the value must
+  stay a number that timers and arithmetic can hold.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 # Raised by httpx before any byte of the request was written to the socket.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+# The longest wait a Retry-After header is read as (seconds).
+RETRY_AFTER_CEILING_S = 7 * 24 * 3600.0
 
 # Worth another try for an idempotent request.
 _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
@@ -105,8 +111,8 @@ def parse_retry_after(
 ) -> float | None:
     """Seconds from a Retry-After header: delta-seconds or an HTTP date.
 
-    Returns None when the header is absent or unreadable, and 0.0 for a date in
-    the past.
+    Returns None when the header is absent or unreadable, 0.0 for a date in
+    the past, and at most ``RETRY_AFTER_CEILING_S``.
     """
     if value is None:
         return None
@@ -114,13 +120,10 @@ def parse_retry_after(
     if not text:
         return None
 
-    if text.isascii() and text.isdigit():
-        return float(text)
-
     # Not in RFC 9110, but sent by some proxies: "1.5". (ASCII only: float()
-    # would also read digits of other scripts.)
+    # would also read digits of other scripts.) float() of 400 digits is inf.
     if text.isascii() and re.fullmatch(r"[0-9]*\.?[0-9]+", text):
-        return float(text)
+        return min(float(text), RETRY_AFTER_CEILING_S)
     if re.fullmatch(r"[-+]?[0-9.eE+-]+|[-+]?(inf|nan|infinity)", text, re.I):
         return None
 
@@ -131,4 +134,4 @@ def parse_retry_after(
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     current = now if now is not None else datetime.now(UTC)
-    return max(0.0, (when - current).total_seconds())
+    return min(max(0.0, (when - current).total_seconds()), RETRY_AFTER_CEILING_S)

@@ -289,6 +289,13 @@ class ApiTransport:
                 "SmartphoneKey API.",
                 status=response.status_code,
             ) from None
+        except RecursionError:
+            raise UnexpectedResponseError(
+                f"The server's answer could not be read (HTTP {response.status_code}, "
+                "JSON nested too deeply). Try again later; if it keeps happening, "
+                "contact SmartphoneKey support.",
+                status=response.status_code,
+            ) from None
 
     def _transport_error(self, method: str, exc: httpx.HTTPError) -> ApiError:
         """The ApiError for a request that got no HTTP answer."""

@@ -1,0 +1,141 @@
+"""The client against hostile answers, over real loopback sockets: whatever a
+server sends, every failure of a call is an ApiError with a sentence, and what
+a call returns can be stored and shown."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from spkey_desktop.api import (
+    ApiError,
+    InvalidInputError,
+    RateLimitedError,
+    UnavailableError,
+    UnexpectedResponseError,
+)
+
+from ..helpers.api_fixtures import MakeClient, Reply, ScriptedServer, Sleeps
+
+JSON = (("Content-Type", "application/json"),)
+DEEP = b"[" * 200_000 + b"]" * 200_000
+NINES = "9" * 400
+
+
+def _fits_in_sqlite(*texts: str) -> None:
+    """What the roster does with a server's strings: store them."""
+    with sqlite3.connect(":memory:") as db:
+        db.execute("CREATE TABLE t (v TEXT)")
+        db.executemany("INSERT INTO t VALUES (?)", [(t,) for t in texts])
+
+
+@pytest.mark.parametrize(
+    ("call", "reply", "error_class"),
+    [
+        ("profile", Reply(200, DEEP, JSON), UnexpectedResponseError),
+        ("add", Reply(400, DEEP, JSON), InvalidInputError),
+        ("profile", Reply(500, DEEP, JSON), ApiError),
+        (
+            "add",
+            Reply(200, b'{"aggregateId": "u-1", "version": ' + NINES.encode() + b"}"),
+            UnexpectedResponseError,
+        ),
+        ("profile", Reply.json({}, 429, (("Retry-After", NINES),)), RateLimitedError),
+        (
+            "profile",
+            Reply(
+                503,
+                b"<h1>down</h1>",
+                (("Content-Type", "text/html"), ("Retry-After", NINES)),
+            ),
+            UnavailableError,
+        ),
+        ("add", Reply.json({}, 503, (("Retry-After", "1e999"),)), UnavailableError),
+    ],
+    ids=[
+        "200 nested 200000 deep",
+        "400 nested 200000 deep",
+        "500 nested 200000 deep",
+        "400-digit version",
+        "429 Retry-After of 400 nines",
+        "503 Retry-After of 400 nines",
+        "503 Retry-After 1e999",
+    ],
+)
+async def test_hostile_answers_raise_api_errors_with_a_sentence(
+    scripted_server: ScriptedServer,
+    make_client: MakeClient,
+    call: str,
+    reply: Reply,
+    error_class: type[ApiError],
+) -> None:
+    scripted_server.script(reply)
+    api = make_client(scripted_server.base_url, attempts=1)
+    sending = api.get_profile("u-1") if call == "profile" else api.add_plate("u-1", "K")
+    with pytest.raises(error_class) as caught:
+        await sending
+    sentence = str(caught.value)
+    assert sentence.endswith("."), sentence
+    assert len(sentence) < 600
+    _fits_in_sqlite(sentence, caught.value.server_message or "")
+
+
+async def test_a_huge_number_in_a_field_the_app_ignores_is_ignored(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    scripted_server.script(Reply.json({"userId": "u-1", "version": int(NINES)}))
+    profile = await make_client(scripted_server.base_url).get_profile("u-1")
+    assert profile.user_id == "u-1"
+
+
+async def test_lone_surrogates_become_replacement_characters(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    # JSON may escape half of a UTF-16 pair; Python then holds a lone surrogate,
+    # which no UTF-8 encoder (SQLite's, the log file's) accepts.
+    scripted_server.script(
+        Reply(
+            200,
+            b'{"userId": "u-\\ud800", "firstName": "Ann\\udfff", '
+            b'"lastName": "\\ud83d\\ude97", "email": "\\udc00\\ud800@x"}',
+            JSON,
+        ),
+        Reply(200, b'{"licensePlates": [{"plate": "KR\\ud800", "label": "x"}]}', JSON),
+        Reply(400, b'{"error": "Bad", "message": "plate \\ud800 is odd"}', JSON),
+    )
+    api = make_client(scripted_server.base_url, attempts=1)
+
+    profile = await api.get_profile("u-1")
+    assert profile.user_id == "u-\ufffd"
+    assert profile.first_name == "Ann\ufffd"
+    assert profile.last_name == "\U0001f697"  # a whole pair is a character
+    assert profile.email == "\ufffd\ufffd@x"
+
+    plates = await api.list_plates("u-1")
+    assert plates.plates[0].plate == "KR\ufffd"
+
+    with pytest.raises(InvalidInputError) as caught:
+        await api.add_plate("u-1", "KR1")
+    assert caught.value.server_message == "plate \ufffd is odd"
+
+    _fits_in_sqlite(
+        profile.user_id,
+        profile.first_name,
+        profile.email or "",
+        plates.plates[0].plate,
+        str(caught.value),
+    )
+
+
+async def test_a_retry_after_beyond_any_clock_is_not_waited_for(
+    scripted_server: ScriptedServer, make_client: MakeClient, sleeps: Sleeps
+) -> None:
+    scripted_server.script(Reply.json({}, 429, (("Retry-After", NINES),)))
+    with pytest.raises(RateLimitedError) as caught:
+        await make_client(scripted_server.base_url).get_profile("u-1")
+    assert sleeps == []
+    retry_after = caught.value.retry_after
+    assert retry_after is not None
+    # A number a timer can hold: the outbox shuts its gate for this long.
+    assert 0 < retry_after <= 7 * 24 * 3600
