@@ -24,6 +24,7 @@ from spkey_desktop.api.client import SpkeyClient
 from spkey_desktop.api.jwt_claims import TokenState
 from spkey_desktop.api.redaction import RedactSecretsFilter
 from spkey_desktop.api.tls import CaBundleError, trust_context
+from spkey_desktop.api.transport import Timeouts
 from spkey_desktop.crash_report import CrashHooks
 from spkey_desktop.credentials import (
     CredentialStore,
@@ -121,8 +122,13 @@ class WindowSession:
         stack: AsyncExitStack,
     ) -> tuple[int, ConnectionProfile | None]:
         """Run one window on ``profile``: (exit status, profile to switch to)."""
+        preferences = self._settings.load().value.preferences
+        seconds = preferences.request_timeout_seconds
         client = SpkeyClient(
-            profile.base_url, self._credentials, verify=self._trust(profile)
+            profile.base_url,
+            self._credentials,
+            verify=self._trust(profile),
+            timeouts=Timeouts(read=seconds, write=seconds),
         )
         stack.push_async_callback(client.aclose)
         roster_file = roster_path(
@@ -145,6 +151,7 @@ class WindowSession:
                 window, profile, error.user_message
             ),
             log_file=log_file,
+            confirm_removals=preferences.confirm_before_removing,
         )
         stack.push_async_callback(window.shutdown)
         ui_state = self._settings.load_ui_state()

@@ -70,9 +70,11 @@ class MainWindow(QMainWindow):
         connection: ConnectionInfo,
         on_credentials_rejected: CredentialsHandler,
         log_file: Path | None = None,
+        confirm_removals: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._confirm_removals = confirm_removals
         self._service = service
         self._connection = connection
         self._on_credentials_rejected = on_credentials_rejected
@@ -217,9 +219,9 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_file)))
 
     def show_about(self) -> None:
-        where = f"<br>Log file: {self._log_file}" if self._log_file else ""
+        where = f"\nLog file: {self._log_file}" if self._log_file else ""
         self.show_notice(
-            f"spkey-desktop {__version__}<br>Connected to "
+            f"spkey-desktop {__version__}\nConnected to "
             f"{self._connection.base_url} ({self._connection.profile_name}){where}"
         )
 
@@ -323,7 +325,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Refreshed {refreshed} users.", 10000)
             return
         first = next(iter(failed.values()))
-        self.outbox.show_reachability("online" if refreshed else "offline")
+        # Any answer at all (a 404, a 401) means the server is reachable.
+        answered = refreshed or any(e.status is not None for e in failed.values())
+        self.outbox.show_reachability("online" if answered else "offline")
         self.statusBar().showMessage(
             f"Refreshed {refreshed} users; {len(failed)} failed: {first.user_message}"
         )
@@ -386,7 +390,9 @@ class MainWindow(QMainWindow):
         )
         if not plate.state.on_server:
             question = f"Call back the queued plate {plate.plate}? It was not sent."
-        if not await ask_yes_no(self, "Remove plate", question):
+        if self._confirm_removals and not await ask_yes_no(
+            self, "Remove plate", question
+        ):
             return
         self.statusBar().showMessage(f"Removing {plate.plate}…")
         try:
