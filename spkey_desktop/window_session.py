@@ -41,6 +41,7 @@ from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStor
 from spkey_desktop.store.outbox import Outbox
 from spkey_desktop.store.roster import RosterStore
 from spkey_desktop.ui.async_dialogs import run_dialog
+from spkey_desktop.ui.bulk_actions import install_bulk_actions
 from spkey_desktop.ui.connections_dialog import ConnectionsDialog
 from spkey_desktop.ui.crash_dialog import CrashReporter
 from spkey_desktop.ui.credentials_dialog import CredentialsDialog
@@ -154,6 +155,7 @@ class WindowSession:
             confirm_removals=preferences.confirm_before_removing,
         )
         stack.push_async_callback(window.shutdown)
+        install_bulk_actions(window, service, self._paths.config_dir)
         ui_state = self._settings.load_ui_state()
         self._notices.extend(filter(None, [ui_state.warning]))
         window.restore_view_state(dict(ui_state.value.main_window))

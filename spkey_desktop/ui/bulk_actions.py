@@ -1,6 +1,6 @@
 """File > Import… and File > Export…, added to the main window in one call.
 
-``install_bulk_actions(window, importer)`` adds both actions above the
+``install_bulk_actions(window, service, config_dir)`` adds both actions above the
 connection entries of the File menu. Import opens the import dialog, whose
 users go straight into the roster panel; export writes the roster shown in
 the window to a CSV or Excel file chosen by the operator, in an executor.
@@ -17,8 +17,10 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from spkey_desktop.bulk.mapping import MappingMemory
 from spkey_desktop.services.bulk_import import ImportService
 from spkey_desktop.services.roster_export import EXPORT_FORMATS, export_roster
+from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.store.roster import RosterUser
 from spkey_desktop.ui.async_dialogs import run_dialog
 from spkey_desktop.ui.import_dialog import ImportDialog
@@ -37,8 +39,12 @@ class BulkActions:
     dialog: ImportDialog | None = None
 
 
-def install_bulk_actions(window: MainWindow, importer: ImportService) -> BulkActions:
-    """Add File > Import… and File > Export… to ``window``."""
+def install_bulk_actions(
+    window: MainWindow, service: RosterService, config_dir: Path
+) -> BulkActions:
+    """Add File > Import… and File > Export… to ``window``; the column
+    mappings operators confirm are remembered in ``config_dir``."""
+    importer = ImportService(service, MappingMemory(config_dir))
     actions = BulkActions(
         QAction("&Import users and plates…", window),
         QAction("&Export roster…", window),

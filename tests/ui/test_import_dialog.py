@@ -14,9 +14,8 @@ import pytest
 from openpyxl import Workbook
 from PySide6.QtCore import Qt
 
-from spkey_desktop.bulk.mapping import Field, MappingMemory
+from spkey_desktop.bulk.mapping import Field
 from spkey_desktop.bulk.sheets import read_sheet
-from spkey_desktop.services.bulk_import import ImportService
 from spkey_desktop.services.import_preview import RowStatus
 from spkey_desktop.ui.bulk_actions import BulkActions, export_to, install_bulk_actions
 from spkey_desktop.ui.import_dialog import ImportDialog
@@ -43,8 +42,10 @@ class Bulk:
 
 @pytest.fixture
 def bulk(window_env: WindowEnv, tmp_path: Path) -> Bulk:
-    importer = ImportService(window_env.service, MappingMemory(tmp_path / "config"))
-    return Bulk(window_env, install_bulk_actions(window_env.window, importer), tmp_path)
+    actions = install_bulk_actions(
+        window_env.window, window_env.service, tmp_path / "config"
+    )
+    return Bulk(window_env, actions, tmp_path)
 
 
 def run(qtbot, task: asyncio.Task | None, timeout: int = SLOW_MS) -> None:
