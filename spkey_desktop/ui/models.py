@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from spkey_desktop.plates import canonicalize
 from spkey_desktop.store.roster import PlateState, RosterPlate, RosterUser
 from spkey_desktop.ui.roster_proxy import RosterFilterProxy
 
@@ -92,9 +93,14 @@ _ROSTER_HEADERS = {
 
 
 def search_text(user: RosterUser) -> str:
-    """Everything the search box matches, lower-cased, plates without separators."""
+    """Everything the search box matches, lower-cased; plates also in their
+    canonical form, so a plate stored as typed (АВ123, AB–123) is found as
+    AB123."""
     parts = [user.display_name, user.email, user.phone, user.phone.replace(" ", "")]
-    parts.extend(p.plate for p in user.plates)
+    for plate in user.plates:
+        parts.append(plate.plate)
+        if not (plate.plate.isascii() and plate.plate.isalnum()):
+            parts.append(canonicalize(plate.plate).plate)
     parts.extend(p.label for p in user.plates)
     return "\n".join(parts).casefold()
 

@@ -29,6 +29,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from spkey_desktop.plates import canonicalize
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 # A data change touching more rows than this is handled as one full pass.
@@ -50,8 +52,11 @@ class SearchSource(Protocol):
 
 
 def compact(needle: str) -> str:
-    """``needle`` without separators: "ab 12-3" finds plate AB123."""
-    return "".join(ch for ch in needle if ch.isalnum())
+    """``needle`` as a canonical plate: "ab 12-3", "ＡＢ１２３" and "АВ123"
+    all find plate AB123."""
+    if needle.isascii():
+        return "".join(ch for ch in needle if ch.isalnum())
+    return canonicalize(needle).plate.casefold()
 
 
 class RosterFilterProxy(QAbstractTableModel):

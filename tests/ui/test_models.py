@@ -79,7 +79,12 @@ def test_plates_model_passes_modeltester(qtmodeltester, users) -> None:
         ("600100200", {"u1"}),
         ("wx12345", {"u1"}),
         ("wx-123", {"u1"}),
+        ("ＷＸ１２３", {"u1"}),
+        ("wх12345", {"u1"}),  # a Cyrillic х typed by mistake
         ("muc", {"u2"}),
+        ("ＷＸ１２３", {"u1"}),
+        ("wх12345", {"u1"}),  # a Cyrillic х typed by mistake
+        ("b ab 123", {"u2"}),
         ("nobody", set()),
     ],
 )
