@@ -271,21 +271,24 @@ def _classify(
             "of creating it again."
         )
     if status == 429:
-        wait = (
-            f"Wait {_seconds(retry_after)} and try again"
-            if retry_after is not None
-            else "Wait a minute and try again"
-        )
+        duration = _duration(retry_after)
+        if retry_after is None:
+            wait = "Wait a minute and try again"
+        elif duration is None:
+            wait = "Wait a while (the server asked for more than a day) and try again"
+        else:
+            wait = f"Wait {duration} and try again"
         return RateLimitedError, (
             f"The server is receiving too many requests from this organization. {wait}."
         )
     if status in (502, 503, 504):
-        wait = (
-            f"in {_seconds(retry_after)}"
-            if retry_after is not None
-            else "in a few minutes"
-        )
-        advice = f"Try again {wait}."
+        duration = _duration(retry_after)
+        if retry_after is None:
+            advice = "Try again in a few minutes."
+        elif duration is None:
+            advice = "Try again later (the server asked to wait more than a day)."
+        else:
+            advice = f"Try again in {duration}."
         if command and status != 503:
             # A gateway may give up after the backend carried the command out.
             advice = (
@@ -324,11 +327,22 @@ def _status_text(status: int, body: ErrorBody) -> str:
     return f'HTTP {status}: "{said}"'
 
 
-def _seconds(value: float | None) -> str:
-    seconds = max(1, round(value or 0))
+def _duration(value: float | None) -> str | None:
+    """A wait in words ("30 seconds", "60 minutes", "3 hours"), or None when it
+    is longer than a day: no one waits at a window for that, and a number of
+    minutes that large only looks like an error."""
+    seconds = max(1, round(min(value or 0, _DAY + 1)))
+    if seconds > _DAY:
+        return None
     if seconds < 120:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{round(seconds / 60)} minutes"
+    if seconds < 2 * _HOUR:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / _HOUR)} hours"
+
+
+_HOUR = 3600
+_DAY = 24 * _HOUR
 
 
 def _redirected(status: int, location: str) -> RedirectedError:

@@ -139,3 +139,32 @@ async def test_a_retry_after_beyond_any_clock_is_not_waited_for(
     assert retry_after is not None
     # A number a timer can hold: the outbox shuts its gate for this long.
     assert 0 < retry_after <= 7 * 24 * 3600
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "words"),
+    [
+        (429, "10000000000", "Wait a while (the server asked for more than a day)"),
+        (429, "86401", "Wait a while (the server asked for more than a day)"),
+        (429, NINES, "Wait a while (the server asked for more than a day)"),
+        (429, "86400", "Wait 24 hours and try again."),
+        (429, "10800", "Wait 3 hours and try again."),
+        (429, "3600", "Wait 60 minutes and try again."),
+        (429, "30", "Wait 30 seconds and try again."),
+        (503, "10000000000", "Try again later (the server asked to wait more than"),
+        (503, "7200", "Try again in 2 hours."),
+    ],
+    ids=lambda v: "400 nines" if v == NINES else None,
+)
+async def test_a_long_retry_after_is_worded_for_people(
+    scripted_server: ScriptedServer,
+    make_client: MakeClient,
+    status: int,
+    retry_after: str,
+    words: str,
+) -> None:
+    scripted_server.script(Reply.json({}, status, (("Retry-After", retry_after),)))
+    with pytest.raises(ApiError) as caught:
+        await make_client(scripted_server.base_url, attempts=1).get_profile("u-1")
+    assert words in str(caught.value)
+    assert "minutes" not in str(caught.value) or int(retry_after) < 7200
