@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from spkey_desktop.api.tls import CaBundleError, trust_context
 from spkey_desktop.credentials import (
     CREDENTIAL_KINDS,
     CredentialError,
@@ -232,6 +233,11 @@ def _ca_bundle(value: str | None) -> str | None:
     path = Path(value).expanduser().absolute()
     if not path.is_file():
         raise _Refused(f"The CA bundle {path} is not a file.", EXIT_USAGE)
+    try:
+        # Read now, so a wrong file is refused here and not at the first connection.
+        trust_context(path)
+    except CaBundleError as error:
+        raise _Refused(str(error), EXIT_USAGE) from None
     return str(path)
 
 

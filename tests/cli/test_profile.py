@@ -21,6 +21,7 @@ import pytest
 
 from spkey_desktop.cli import build_parser
 from spkey_desktop.credentials import PART_SIZE
+from tests.helpers.api_fixtures import TlsFiles
 from tests.helpers.keychain_fixtures import (
     lookup,
     make_secret,
@@ -312,18 +313,23 @@ def test_add_clears_secrets_left_by_an_earlier_profile_of_that_name(
 
 
 def test_ca_bundle_is_stored_as_an_absolute_path(
-    tmp_path: Path, profile_name: str
+    tmp_path: Path, profile_name: str, tls_files: TlsFiles
 ) -> None:
     bundle = tmp_path / "ca.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    bundle.write_bytes(tls_files.ca_pem)
+    not_pem = tmp_path / "ca.der"
+    not_pem.write_text("-----BEGIN CERTIFICATE-----\n")
     home = tmp_path / "home"
     base = ["add", profile_name, "--url", "https://a.example", "--auth", "api_key"]
 
     missing = cli(home, *base, "--ca-bundle", str(tmp_path / "nope.pem"), stdin=API_KEY)
+    broken = cli(home, *base, "--ca-bundle", str(not_pem), stdin=API_KEY)
     added = cli(home, *base, "--ca-bundle", str(bundle), stdin=API_KEY)
 
     assert missing.returncode == 2
     assert "nope.pem is not a file" in missing.stderr
+    assert broken.returncode == 2
+    assert "holds no certificate in PEM form" in broken.stderr
     assert added.returncode == 0, added.stderr
     profiles = settings_json(home)["profiles"]
     assert isinstance(profiles, list)
