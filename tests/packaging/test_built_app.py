@@ -9,6 +9,8 @@ the Secret Service.
 from __future__ import annotations
 
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import buildlib
@@ -22,6 +24,8 @@ from tests.packaging.running import (
 )
 
 SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
+FAIL = "keyring.backends.fail.Keyring"
+BACKEND = ["diagnose", "--keyring-backend"]
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +43,27 @@ def test_the_frozen_app_has_the_wheels_version(app_folder: Path, version: str) -
 def test_the_frozen_app_finds_the_same_keyring_backend_as_a_source_install(
     app_folder: Path,
 ) -> None:
-    frozen = run([app_folder / "spkey-desktop", "diagnose", "--keyring-backend"])
+    source = run([sys.executable, "-m", "spkey_desktop", *BACKEND])
+    frozen = run([app_folder / "spkey-desktop", *BACKEND])
 
-    assert frozen.stdout.strip() != "keyring.backends.fail.Keyring", frozen.stderr
-    assert (frozen.returncode, frozen.stdout.strip()) == (0, SECRET_SERVICE)
+    assert frozen.stdout.strip() != FAIL, frozen.stderr
+    assert (frozen.returncode, frozen.stdout) == (0, source.stdout)
+    assert source.stdout.strip() == SECRET_SERVICE
+
+
+def test_without_keyrings_metadata_the_frozen_app_would_have_no_keychain(
+    app_folder: Path, tmp_path: Path
+) -> None:
+    # What the check above guards against, shown on a copy of the build: keyring
+    # finds its backends through the entry points in its metadata only.
+    copy = tmp_path / "spkey-desktop"
+    shutil.copytree(app_folder, copy, symlinks=True)
+    (metadata,) = (copy / "_internal").glob("keyring-*.dist-info")
+    shutil.rmtree(metadata)
+
+    result = run([copy / "spkey-desktop", *BACKEND])
+
+    assert (result.returncode, result.stdout.strip()) == (1, FAIL)
 
 
 def test_the_frozen_app_finds_its_resources_and_libraries(app_folder: Path) -> None:
