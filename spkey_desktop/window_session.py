@@ -35,6 +35,7 @@ from spkey_desktop.logging_setup import configure_logging
 from spkey_desktop.paths import AppPaths
 from spkey_desktop.server import LocalServer
 from spkey_desktop.services.active_credentials import ActiveCredentials
+from spkey_desktop.services.roster_loading import RosterLoader
 from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.services.token_expiry import TokenExpiryWatch, TokenStatus
 from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStore
@@ -48,6 +49,7 @@ from spkey_desktop.ui.credentials_dialog import CredentialsDialog
 from spkey_desktop.ui.icons import app_icon
 from spkey_desktop.ui.main_window import ConnectionInfo, MainWindow
 from spkey_desktop.ui.qt_messages import route_qt_messages_to_log
+from spkey_desktop.ui.roster_loading import show_saved_roster
 from spkey_desktop.ui.token_label import token_sentence
 
 if TYPE_CHECKING:
@@ -178,9 +180,9 @@ class WindowSession:
         stack.callback(watch.stop)
 
         # The cached roster shows at once; credentials and a refresh follow.
-        cached = service.load_roster()
-        window.show_roster(cached)
         window.show()
+        loader = RosterLoader(roster_file, outbox.entries())
+        cached = await show_saved_roster(window, loader)
         for notice in self._notices:
             window.show_notice(notice)
         self._notices.clear()

@@ -229,8 +229,12 @@ class RosterTableModel(QAbstractTableModel):
             self.index(row, 0), self.index(row, len(RosterColumn) - 1)
         )
 
-    def append_users(self, users: Sequence[RosterUser]) -> None:
-        """Add a batch of users in one insert; ids already shown are updated.
+    def append_users(
+        self, users: Sequence[RosterUser], *, update_known: bool = True
+    ) -> None:
+        """Add a batch of users in one insert; ids already shown are updated,
+        or, with ``update_known=False``, kept as shown (a saved copy loading
+        in batches is older than a user the window has updated meanwhile).
 
         The roster arrives from the local store in batches: one insert per
         batch lets a filtered, sorted view take the batch in one pass.
@@ -238,7 +242,7 @@ class RosterTableModel(QAbstractTableModel):
         new = list({u.user_id: u for u in users}.values())
         known = [u for u in new if u.user_id in self._row_of]
         new = [u for u in new if u.user_id not in self._row_of]
-        for user in known:
+        for user in known if update_known else ():
             self.upsert(user)
         if not new:
             return
