@@ -45,6 +45,27 @@ T = TypeVar("T")
 
 log = logging.getLogger(LOGGER_NAME)
 
+#: The most an answer may hold, once unpacked (gzip, deflate): far above any
+#: answer of the API (a full page of events is tens of kilobytes), far below
+#: what would strain the app's memory. A larger success answer is refused; of
+#: a larger error answer only this much is read.
+MAX_ANSWER_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer, read up to MAX_ANSWER_BYTES.
+
+    ``complete`` is False when the body was longer (or announced to be) and
+    ``content`` holds only its beginning.
+    """
+
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
+    complete: bool
+
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
@@ -129,17 +150,17 @@ class ApiTransport:
         body: Mapping[str, Any] | None = None,
     ) -> T:
         """Send the request (retrying where allowed) and parse a 2xx answer."""
-        response = await self._send(operation, method, path, params, body)
-        data = self._json(response)
+        answer = await self._send(operation, method, path, params, body)
+        data = self._json(answer)
 
         if isinstance(data, Mapping) and data.get("success") is False:
-            said = parse_error_body(response.content).message
+            said = parse_error_body(answer.content).message
             said = self._redactor.redact(said) if said else None
             raise UnexpectedResponseError(
                 "The server reported that the request failed"
                 + (f' ("{said.rstrip(".")}")' if said else "")
                 + ". Try again; if it keeps happening, contact SmartphoneKey support.",
-                status=response.status_code,
+                status=answer.status,
                 server_message=said,
             )
         try:
@@ -150,7 +171,7 @@ class ApiTransport:
                 "The server's answer is missing information the app needs "
                 f"({exc}). Try again later; if it keeps happening, the app may need "
                 "an update.",
-                status=response.status_code,
+                status=answer.status,
             ) from None
 
     async def _send(
@@ -160,7 +181,7 @@ class ApiTransport:
         path: str,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
-    ) -> httpx.Response:
+    ) -> Answer:
         attempt = 0
         while True:
             # Built anew each time: a key re-entered meanwhile is used at once.
@@ -170,7 +191,7 @@ class ApiTransport:
             started = time.monotonic()
             refused: VerificationFailure | None = None
             try:
-                response = await self._http.send(request)
+                answer = await self._exchange(request)
             except httpx.HTTPError as exc:
                 elapsed = (time.monotonic() - started) * 1000
                 log.debug(
@@ -180,12 +201,15 @@ class ApiTransport:
                 refused = verification_failure(exc)
             else:
                 elapsed = (time.monotonic() - started) * 1000
-                status = response.status_code
+                status = answer.status
                 log.debug("%s %s -> %d in %.0f ms", method, target, status, elapsed)
                 if 200 <= status < 300:
-                    return response
+                    if not answer.complete:
+                        # Not retried: the same request brings the same answer.
+                        raise _too_large(answer)
+                    return answer
                 failure, wait = self._after_status(
-                    operation, method, response, secrets, attempt
+                    operation, method, answer, secrets, attempt
                 )
 
             # Raised out here, not inside the except block, so the error does not
@@ -206,6 +230,25 @@ class ApiTransport:
                 type(failure).__name__,
             )
             await self._retry.sleep(wait)
+
+    async def _exchange(self, request: httpx.Request) -> Answer:
+        """Send ``request`` and read its answer, at most MAX_ANSWER_BYTES of it.
+
+        The body is streamed, so a larger one (announced or not, packed or not)
+        is cut off instead of being read into memory whole.
+        """
+        response = await self._http.send(request, stream=True)
+        try:
+            content, complete = await _read_capped(response, MAX_ANSWER_BYTES)
+        finally:
+            await response.aclose()
+        return Answer(
+            status=response.status_code,
+            headers=response.headers,
+            content=content,
+            url=str(request.url),
+            complete=complete,
+        )
 
     async def _refused_certificate(
         self, failure: TlsError, refused: VerificationFailure
@@ -255,21 +298,21 @@ class ApiTransport:
         self,
         operation: Operation,
         method: str,
-        response: httpx.Response,
+        answer: Answer,
         secrets: tuple[str, ...],
         attempt: int,
     ) -> tuple[ApiError, float | None]:
         """The error for a non-2xx answer, and the wait before trying again."""
-        status = response.status_code
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        status = answer.status
+        retry_after = parse_retry_after(answer.headers.get("retry-after"))
         failure = error_for_response(
             operation,
             status,
-            response.headers,
-            response.content,
+            answer.headers,
+            answer.content,
             secrets=secrets,
             retry_after=retry_after,
-            request_url=str(response.request.url),
+            request_url=answer.url,
             method=method,
         )
         if not may_retry_status(method, status):
@@ -279,22 +322,22 @@ class ApiTransport:
             log.debug("Retry-After %s s is longer than the policy waits", retry_after)
         return failure, wait
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _json(self, answer: Answer) -> Any:
         try:
-            return json.loads(response.content)
+            return json.loads(answer.content)
         except ValueError:
             raise UnexpectedResponseError(
-                f"The server's answer could not be read (HTTP {response.status_code}, "
+                f"The server's answer could not be read (HTTP {answer.status}, "
                 "not JSON). Check that the server address in Settings points at the "
                 "SmartphoneKey API.",
-                status=response.status_code,
+                status=answer.status,
             ) from None
         except RecursionError:
             raise UnexpectedResponseError(
-                f"The server's answer could not be read (HTTP {response.status_code}, "
+                f"The server's answer could not be read (HTTP {answer.status}, "
                 "JSON nested too deeply). Try again later; if it keeps happening, "
                 "contact SmartphoneKey support.",
-                status=response.status_code,
+                status=answer.status,
             ) from None
 
     def _transport_error(self, method: str, exc: httpx.HTTPError) -> ApiError:
@@ -356,6 +399,35 @@ class ApiTransport:
             "it keeps happening, the app may need an update.",
             detail=detail,
         )
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The body of ``response`` (unpacked), and whether it was read whole: at
+    most ``limit`` bytes are kept. A success answer announced as larger is not
+    read at all (it would be refused anyway); of an error answer the beginning
+    is read, for the title or message it may start with."""
+    announced = response.headers.get("content-length", "")
+    packed = response.headers.get("content-encoding", "identity") != "identity"
+    success = 200 <= response.status_code < 300
+    too_long = announced.isascii() and announced.isdigit() and int(announced) > limit
+    if success and too_long and not packed:
+        return b"", False
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            return bytes(body[:limit]), False
+    return bytes(body), True
+
+
+def _too_large(answer: Answer) -> UnexpectedResponseError:
+    limit_mb = MAX_ANSWER_BYTES // (1024 * 1024)
+    return UnexpectedResponseError(
+        f"The server's answer is larger than {limit_mb} MB, far more than the "
+        "SmartphoneKey API ever sends, so it was not read. Check that the server "
+        "address in Settings points at the SmartphoneKey API.",
+        status=answer.status,
+    )
 
 
 def _is_tls_failure(exc: BaseException) -> bool:

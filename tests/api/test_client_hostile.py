@@ -4,6 +4,7 @@ a call returns can be stored and shown."""
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 
 import pytest
@@ -12,6 +13,7 @@ from spkey_desktop.api import (
     ApiError,
     InvalidInputError,
     RateLimitedError,
+    Timeouts,
     UnavailableError,
     UnexpectedResponseError,
 )
@@ -168,3 +170,68 @@ async def test_a_long_retry_after_is_worded_for_people(
         await make_client(scripted_server.base_url, attempts=1).get_profile("u-1")
     assert words in str(caught.value)
     assert "minutes" not in str(caught.value) or int(retry_after) < 7200
+
+
+# --- answers too large to read ------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def _raw(head: str, body: bytes = b"") -> Reply:
+    return Reply(raw=f"HTTP/1.1 200 OK\r\n{head}\r\n".encode() + body)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(
+            200, b'{"userId": "u-1", "firstName": "' + b"x" * (11 * MB) + b'"}', JSON
+        ),
+        # Announced, then not sent: refused without waiting for it.
+        _raw(
+            "Content-Type: application/json\r\nContent-Length: 209715200\r\n",
+            b'{"userId": "u-1"',
+        ),
+        # Chunked: no length to go by, so the reading itself must stop.
+        _raw(
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n",
+            b"".join(b"%x\r\n%s\r\n" % (MB, b" " * MB) for _ in range(11)),
+        ),
+        # 11 MB of spaces in 11 kB of gzip: the limit counts what it unpacks to.
+        _raw(
+            "Content-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            f"Content-Length: {len(gzip.compress(b' ' * 11 * MB))}\r\n",
+            gzip.compress(b" " * 11 * MB),
+        ),
+    ],
+    ids=["11 MB", "200 MB announced", "chunked 11 MB", "gzip of 11 MB"],
+)
+async def test_an_answer_over_10_mb_is_not_read(
+    scripted_server: ScriptedServer, make_client: MakeClient, reply: Reply
+) -> None:
+    scripted_server.script(reply, reply)
+    api = make_client(scripted_server.base_url, timeouts=Timeouts(read=2))
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await api.get_profile("u-1")
+    assert "larger than 10 MB" in str(caught.value)
+    assert caught.value.status == 200
+    assert len(scripted_server.requests) == 1  # the next one would be as large
+
+
+async def test_an_answer_just_under_10_mb_is_read(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    name = "x" * (10 * MB - 100)
+    scripted_server.script(Reply.json({"userId": "u-1", "firstName": name}))
+    profile = await make_client(scripted_server.base_url).get_profile("u-1")
+    assert profile.first_name == name
+
+
+async def test_a_huge_error_page_still_gives_the_error_of_its_status(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    page = b"<html><title>Maintenance</title>" + b"x" * (20 * MB) + b"</html>"
+    scripted_server.script(Reply(503, page, (("Content-Type", "text/html"),)))
+    with pytest.raises(UnavailableError) as caught:
+        await make_client(scripted_server.base_url, attempts=1).get_profile("u-1")
+    assert caught.value.server_message == "Maintenance"
