@@ -4,6 +4,11 @@ Every change to a user is an event with the next version number (UserCreated is
 version 1). The read tables in the store are a projection of these events;
 ``replay`` rebuilds the same state from the events alone, so the two can be
 compared.
+
+The one exception is a phone number set by UpdatePhoneNumber: the number is
+personal data, which the service keeps in its read model (D1) only; the event
+log gets a masked form ("***4567"). So the state replayed from the events
+knows a changed number only by that masked form (``masked_phone``).
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from spkey_desktop.server.rules import format_timestamp_ms
+
 USER_CREATED = "UserCreated"
 PLATE_ADDED = "LicensePlateAdded"
 PLATE_REMOVED = "LicensePlateRemoved"
+PHONE_UPDATED = "UserPhoneNumberUpdated"
 
 STATUSES = ("ACTIVE", "INACTIVE", "SUSPENDED")
 
@@ -49,6 +57,8 @@ class UserState:
     last_name: str | None = None
     version: int = 0
     plates: dict[str, PlateState] = field(default_factory=dict)
+    # The masked form of the current number ("***4567"), None without one.
+    masked_phone: str | None = None
 
 
 def user_created(
@@ -82,6 +92,24 @@ def plate_removed(user_id: str, plate: str, timestamp_ms: int) -> Event:
     return Event(PLATE_REMOVED, {"userId": user_id, "plate": plate}, timestamp_ms)
 
 
+def mask_phone(phone: str) -> str:
+    """The number as the event log may hold it: its last four digits."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return "***" + digits[-4:]
+
+
+def phone_updated(user_id: str, phone: str | None, timestamp_ms: int) -> Event:
+    """The audit event of UpdatePhoneNumber: never the number itself."""
+    data: dict[str, Any] = {"userId": user_id}
+    if phone is None:
+        data["action"] = "removed"
+    else:
+        data["action"] = "set"
+        data["maskedPhoneNumber"] = mask_phone(phone)
+    data["timestamp"] = format_timestamp_ms(timestamp_ms)
+    return Event(PHONE_UPDATED, data, timestamp_ms)
+
+
 def apply(state: UserState | None, event: Event) -> UserState:
     """The user's state after ``event``; raises ValueError on an impossible one."""
     data = event.data
@@ -98,6 +126,9 @@ def apply(state: UserState | None, event: Event) -> UserState:
             first_name=data.get("firstName"),
             last_name=data.get("lastName"),
             version=1,
+            masked_phone=(
+                mask_phone(data["phoneNumber"]) if data.get("phoneNumber") else None
+            ),
         )
     if state is None:
         raise ValueError(f"{event.type} before UserCreated")
@@ -105,6 +136,12 @@ def apply(state: UserState | None, event: Event) -> UserState:
         state.plates[data["plate"]] = PlateState(data["label"], data["addedAt"])
     elif event.type == PLATE_REMOVED:
         del state.plates[data["plate"]]
+    elif event.type == PHONE_UPDATED:
+        # The raw number is not in the log (see the module text).
+        state.phone = None
+        state.masked_phone = (
+            data["maskedPhoneNumber"] if data["action"] == "set" else None
+        )
     else:
         raise ValueError(f"unknown event type {event.type!r}")
     state.version += 1

@@ -1,6 +1,7 @@
 """Responses, and the error bodies the service uses (they differ per operation).
 
-- commands (CreateUser, Add/RemoveLicensePlate) and auth: ``{error, message}``
+- commands (CreateUser, Add/RemoveLicensePlate, UpdatePhoneNumber) and auth:
+  ``{error, message}``
 - the by-email and by-phone lookups: ``{error}``
 - queries answering 404 (profile, plates, LPR events):
   ``{success: false, errors: [{code, message}]}``

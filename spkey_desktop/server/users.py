@@ -2,7 +2,10 @@
 
 Each command runs in one transaction that appends the event with the next
 version and updates the read tables (``users``, ``plates``) the same way
-``aggregate.apply`` would, so the two never disagree.
+``aggregate.apply`` would, so the two never disagree. The exception is a phone
+number set with UpdatePhoneNumber: its event holds only a masked form (the
+number is personal data), so ``set_phone`` writes the number to ``users``
+itself, in the same transaction.
 """
 
 from __future__ import annotations
@@ -65,6 +68,15 @@ class PlateRecord:
     plate: str
     label: str
     added_at: int
+
+
+@dataclass(frozen=True)
+class PhoneOutcome:
+    """What UpdatePhoneNumber answers: the version after it, and its event if any."""
+
+    user_id: str
+    version: int
+    event: Event | None
 
 
 @dataclass(frozen=True)
@@ -212,6 +224,31 @@ class UserStore:
             self._append(conn, user_id, version + 1, event)
         return Outcome(user_id, version + 1, event, plate)
 
+    def set_phone(self, user_id: str, phone: str | None) -> PhoneOutcome:
+        """Set the user's phone number (``+<digits>``), or remove it with None.
+
+        No event, and the version stays, when the user has that number (or
+        none) already: like an add of a plate the user has, a replay changes
+        nothing. Raises UnknownUser, or ContactTaken when another user of the
+        organization has the number.
+        """
+        with self._db.transaction() as conn:
+            version = self._version(conn, user_id)
+            row = conn.execute(
+                "SELECT phone FROM users WHERE user_id = ?", (user_id,)
+            ).fetchone()
+            if row[0] == phone:
+                return PhoneOutcome(user_id, version, None)
+            try:
+                conn.execute(
+                    "UPDATE users SET phone = ? WHERE user_id = ?", (phone, user_id)
+                )
+            except sqlite3.IntegrityError as error:
+                raise ContactTaken(user_id) from error
+            event = aggregate.phone_updated(user_id, phone, self._clock())
+            self._append(conn, user_id, version + 1, event)
+        return PhoneOutcome(user_id, version + 1, event)
+
     def import_users(self, histories: Iterable[tuple[str, list[Event]]]) -> None:
         """Append whole histories (user id, events from UserCreated on) at once.
 
@@ -288,6 +325,9 @@ def _project(
             "DELETE FROM plates WHERE user_id = ? AND plate = ?",
             (user_id, data["plate"]),
         )
+    elif event.type == aggregate.PHONE_UPDATED and data["action"] == "removed":
+        # A number set is written by set_phone: the event does not hold it.
+        conn.execute("UPDATE users SET phone = NULL WHERE user_id = ?", (user_id,))
     conn.execute("UPDATE users SET version = ? WHERE user_id = ?", (version, user_id))
 
 

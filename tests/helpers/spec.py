@@ -32,6 +32,7 @@ IMPLEMENTED = (
     ("GET", "/users/{id}/license-plates"),
     ("POST", "/users/{id}/AddLicensePlate"),
     ("POST", "/users/{id}/RemoveLicensePlate"),
+    ("POST", "/users/{id}/UpdatePhoneNumber"),
     ("GET", "/cameras/my"),
     ("GET", "/cameras/{id}/lpr-events"),
 )
@@ -53,6 +54,9 @@ OWN_SHAPES: dict[tuple[int, str], str] = {
     (503, "*"): "injected proxy failure: an HTML page",
     (504, "*"): "injected proxy failure: an HTML page",
     (400, "/cameras/{id}/lpr-events"): "from/to not ISO-8601: {error, message}",
+    (400, "/users/{id}/UpdatePhoneNumber"): (
+        "a malformed body or number, or another user's number: {error, message}"
+    ),
     (404, "(no operation)"): "a path the API does not have: {error, message}",
 }
 PROXY_FAULTS = (502, 503, 504)

@@ -126,6 +126,7 @@ def test_every_operation_requires_a_credential(
         ("GET", f"/users/{user_id}/license-plates"),
         ("POST", f"/users/{user_id}/AddLicensePlate"),
         ("POST", f"/users/{user_id}/RemoveLicensePlate"),
+        ("POST", f"/users/{user_id}/UpdatePhoneNumber"),
         ("GET", "/cameras/my"),
         ("GET", "/cameras/any/lpr-events"),
     ]
