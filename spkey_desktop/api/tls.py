@@ -28,6 +28,7 @@ import contextlib
 import logging
 import os
 import ssl
+import time
 from dataclasses import dataclass
 
 import certifi
@@ -206,6 +207,39 @@ async def peer_certificates(
             writer.close()
             with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+
+class PeerCertificates:
+    """What ``peer_certificates`` reads for one server, read once however many
+    requests fail together, and read again only after ``reuse_s`` seconds."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        proxy: httpx.URL | None,
+        within_s: float,
+        reuse_s: float = 60.0,
+    ) -> None:
+        self._where = (host, port)
+        self._proxy = proxy
+        self._within_s = within_s
+        self._reuse_s = reuse_s
+        self._lock = asyncio.Lock()
+        self._read_at: float | None = None
+        self._chain: list[bytes] = []
+
+    async def read(self) -> list[bytes]:
+        async with self._lock:
+            now = time.monotonic()
+            if self._read_at is None or now - self._read_at >= self._reuse_s:
+                host, port = self._where
+                self._chain = await peer_certificates(
+                    host, port, proxy=self._proxy, within_s=self._within_s
+                )
+                self._read_at = time.monotonic()
+            return self._chain
 
 
 async def _tunnel(proxy: httpx.URL, host: str, port: int) -> asyncio.StreamWriter:

@@ -34,8 +34,8 @@ from .redaction import LOGGER_NAME, RedactSecretsFilter
 from .responses import Operation, error_for_response, parse_error_body
 from .retry import RetryPolicy, may_retry_exception, may_retry_status, parse_retry_after
 from .tls import (
+    PeerCertificates,
     VerificationFailure,
-    peer_certificates,
     refused_certificate_sentence,
     trust_context,
     verification_failure,
@@ -116,6 +116,9 @@ class ApiTransport:
         # Read once: the proxy for this one server, from the environment (a
         # server on this computer is always reached directly).
         self._proxy = proxy_for(base_url, os.environ) if transport is None else None
+        self._peer = PeerCertificates(
+            self._host, self._port, proxy=self._proxy, within_s=timeouts.connect
+        )
         self._credentials = credentials
         self._timeouts = timeouts
         self._retry = retry
@@ -255,12 +258,7 @@ class ApiTransport:
     ) -> TlsError:
         """The TlsError for a certificate that failed verification, naming the
         authority that issued it (read in a handshake that sends nothing)."""
-        chain = await peer_certificates(
-            self._host,
-            self._port,
-            proxy=self._proxy,
-            within_s=self._timeouts.connect,
-        )
+        chain = await self._peer.read()
         sentence, issuer = refused_certificate_sentence(self._host, refused, chain)
         log.debug("Certificate of %s refused; issuer %s", self._host, issuer)
         return TlsError(

@@ -11,6 +11,7 @@ exercised on this machine.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -220,6 +221,25 @@ async def test_through_a_proxy_the_issuer_is_still_named(
         assert API_KEY.encode() not in record.raw
         assert TOKEN.encode() not in record.raw
     assert tls_scripted_server.requests == []
+
+
+async def test_many_refusals_at_once_read_the_certificate_once(
+    tls_scripted_server: ScriptedServer,
+    forward_proxy: ForwardProxy,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forward_proxy.route(TEST_HOST, 443, tls_scripted_server.port)
+    monkeypatch.setenv("HTTPS_PROXY", forward_proxy.url)
+    api = make_client(f"https://{TEST_HOST}")
+
+    results = await asyncio.gather(
+        *(api.get_profile(f"u-{n}") for n in range(5)), return_exceptions=True
+    )
+
+    assert all(isinstance(r, TlsError) and r.issuer == ISSUER for r in results)
+    # Five requests' tunnels, and one for reading the certificate.
+    assert len(forward_proxy.records) == 6
 
 
 def test_an_unusable_ca_bundle_is_a_sentence(tmp_path: Path) -> None:
