@@ -26,6 +26,7 @@ from .models import (
     CreateUserResult,
     LprEvent,
     LprEventPage,
+    PhoneNumberResult,
     PlateCommandResult,
     PlateList,
     Profile,
@@ -168,6 +169,27 @@ class SpkeyClient:
             f"/users/{path_segment(user_id)}/CreateUser",
             CreateUserResult.from_json,
             body=body,
+        )
+
+    async def update_phone_number(
+        self, user_id: str, phone_number: str | None
+    ) -> PhoneNumberResult:
+        """Set the user's phone number (international form: +48… or 0048…), or
+        remove it with None: the number by-phone lookups find the user by.
+
+        CreateUser does not store a phone number; this does. Setting the number
+        the user has already changes nothing (``changed`` is False), so sending
+        it again is harmless. A refused number is InvalidInputError.
+        """
+        user_id = _required(user_id, "A user id is needed to set a phone number.")
+        if phone_number is not None:
+            phone_number = _required(phone_number, "Enter a phone number to set.")
+        return await self._transport.call(
+            _user_operation("UpdatePhoneNumber", user_id),
+            "POST",
+            f"/users/{path_segment(user_id)}/UpdatePhoneNumber",
+            PhoneNumberResult.from_json,
+            body={"phoneNumber": phone_number},
         )
 
     async def get_profile(self, user_id: str) -> Profile:

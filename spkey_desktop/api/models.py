@@ -204,6 +204,34 @@ class CreateUserResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneNumberResult:
+    """The answer to UpdatePhoneNumber.
+
+    ``changed`` is False when the user had that number (or, on removal, none)
+    already: the command was a no-op, so sending it again is harmless.
+    """
+
+    success: bool
+    aggregate_id: str
+    version: int
+    event_type: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.event_type is not None
+
+    @classmethod
+    def from_json(cls, data: object) -> PhoneNumberResult:
+        data = _object(data, "the result")
+        return cls(
+            success=_bool(data, "success", default=True),
+            aggregate_id=_required_str(data, "aggregateId"),
+            version=_int(data, "version"),
+            event_type=_event_type(data),
+        )
+
+
 # --- plates --------------------------------------------------------------------
 
 

@@ -144,6 +144,70 @@ async def test_create_user_then_again(local_api: LocalApi, api: SpkeyClient) -> 
     assert profile.display_name == "Jan Kowalski"
 
 
+async def test_a_phone_number_set_after_create_user_finds_the_user(
+    local_api: LocalApi, api: SpkeyClient
+) -> None:
+    new_id = "3f0b6d2a-9c4e-4a7b-8e1f-2a3b4c5d6e7f"
+    await api.create_user(new_id, first_name="Ola", phone_number="+48 600 100 200")
+    with pytest.raises(NotFoundError):  # CreateUser does not store it
+        await api.find_user_by_phone("+48 600 100 200")
+
+    updated = await api.update_phone_number(new_id, "+48 600 100 200")
+
+    assert updated.changed
+    assert updated.event_type == "UserPhoneNumberUpdated"
+    assert (updated.aggregate_id, updated.version) == (new_id, 2)
+    found = await api.find_user_by_phone("0048600100200")
+    assert found.uuid == new_id
+    assert (await api.get_profile(new_id)).phone_number == "+48600100200"
+
+    again = await api.update_phone_number(new_id, "0048 600 100 200")
+
+    assert not again.changed
+    assert again.version == 2
+    assert local_api.server.user_version(new_id) == 2
+
+
+async def test_a_phone_number_removed_finds_nobody(
+    api: SpkeyClient, user_id: str
+) -> None:
+    removed = await api.update_phone_number(user_id, None)
+
+    assert removed.changed
+    assert removed.version == 2
+    with pytest.raises(NotFoundError):
+        await api.find_user_by_phone(PHONE)
+    assert not (await api.update_phone_number(user_id, None)).changed
+
+
+async def test_update_phone_number_errors(
+    local_api: LocalApi, api: SpkeyClient, user_id: str
+) -> None:
+    other = local_api.server.create_user(local_api.org.org_id, phone="+48700100200")
+
+    with pytest.raises(InvalidInputError) as local_number:
+        await api.update_phone_number(user_id, "600 100 200")
+    assert "international" in (local_number.value.server_message or "")
+    assert local_number.value.status == 400
+    with pytest.raises(InvalidInputError) as taken:
+        await api.update_phone_number(user_id, "+48 700 100 200")
+    assert taken.value.status == 400
+    with pytest.raises(NotFoundError) as ghost:
+        await api.update_phone_number("00000000-0000-4000-8000-000000000000", PHONE)
+    assert ghost.value.status == 404
+    assert "does not exist" in str(ghost.value)
+    theirs = local_api.server.create_user(local_api.other.org_id, email="t@x.pl")
+    with pytest.raises(NotFoundError):
+        await api.update_phone_number(theirs, "+48800100200")
+    with pytest.raises(InvalidInputError):  # refused before sending
+        await api.update_phone_number(user_id, "  ")
+
+    assert len(await local_api.exchanges.settled(4)) == 4
+    assert (await api.find_user_by_phone(PHONE)).uuid == user_id
+    assert (await api.find_user_by_phone("+48700100200")).uuid == other
+    assert local_api.server.user_version(user_id) == 1
+
+
 async def test_profile(api: SpkeyClient, user_id: str) -> None:
     profile = await api.get_profile(user_id)
     assert profile.user_id == user_id

@@ -13,6 +13,7 @@ from spkey_desktop.api import (
     CreateUserResult,
     LicensePlate,
     LprEventPage,
+    PhoneNumberResult,
     PlateCommandResult,
     PlateList,
     Profile,
@@ -199,6 +200,39 @@ def test_create_user_result_created_and_existing() -> None:
     )
     assert not existing.created
     assert existing.user_id == USER_ID
+
+
+def test_phone_number_result_set_and_unchanged() -> None:
+    updated = PhoneNumberResult.from_json(
+        {
+            "success": True,
+            "aggregateId": USER_ID,
+            "version": 2,
+            "event": {
+                "type": "UserPhoneNumberUpdated",
+                "data": {
+                    "userId": USER_ID,
+                    "action": "set",
+                    "maskedPhoneNumber": "***4567",
+                    "timestamp": "2024-01-15T10:30:00.000Z",
+                },
+            },
+        }
+    )
+    assert updated == PhoneNumberResult(
+        success=True,
+        aggregate_id=USER_ID,
+        version=2,
+        event_type="UserPhoneNumberUpdated",
+    )
+    assert updated.changed
+    unchanged = PhoneNumberResult.from_json(
+        {"success": True, "aggregateId": USER_ID, "version": 2, "event": None}
+    )
+    assert not unchanged.changed
+    for broken in ({"version": 2, "event": None}, {"aggregateId": USER_ID}):
+        with pytest.raises(ResponseShapeError):
+            PhoneNumberResult.from_json(broken)
 
 
 def test_cameras_hide_their_urls_from_repr() -> None:
