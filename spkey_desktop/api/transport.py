@@ -7,6 +7,7 @@ app keeps for its lifetime.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -32,7 +33,13 @@ from .models import ResponseShapeError
 from .proxies import proxy_for
 from .redaction import LOGGER_NAME, RedactSecretsFilter
 from .responses import Operation, error_for_response, parse_error_body
-from .retry import RetryPolicy, may_retry_exception, may_retry_status, parse_retry_after
+from .retry import (
+    IDEMPOTENT_METHODS,
+    RetryPolicy,
+    may_retry_exception,
+    may_retry_status,
+    parse_retry_after,
+)
 from .tls import (
     PeerCertificates,
     VerificationFailure,
@@ -69,12 +76,28 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Seconds allowed for each phase of a request; none is unlimited."""
+    """Seconds allowed for each phase of a request; none is unlimited.
+
+    ``read`` and ``write`` bound each single socket operation, so a server that
+    drips its answer a byte at a time never trips them; ``total`` bounds one
+    attempt as a whole (waiting for a connection, connecting, sending, waiting
+    for the answer and reading it). See ``deadline`` for its default.
+    """
 
     connect: float = 5.0
     read: float = 15.0
     write: float = 15.0
     pool: float = 10.0
+    total: float | None = None
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take in all: ``total`` when given, else
+        each phase's timeout once and ``read`` twice (once waiting for the
+        answer, once reading it): 50 s by default."""
+        if self.total is not None:
+            return self.total
+        return self.connect + self.write + 2 * self.read
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(
@@ -193,8 +216,10 @@ class ApiTransport:
 
             started = time.monotonic()
             refused: VerificationFailure | None = None
+            deadline = asyncio.timeout(self._timeouts.deadline)
             try:
-                answer = await self._exchange(request)
+                async with deadline:
+                    answer = await self._exchange(request)
             except httpx.HTTPError as exc:
                 elapsed = (time.monotonic() - started) * 1000
                 log.debug(
@@ -202,6 +227,12 @@ class ApiTransport:
                 )
                 failure, wait = self._after_failure(method, exc, attempt)
                 refused = verification_failure(exc)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                elapsed = (time.monotonic() - started) * 1000
+                log.debug("%s %s ran out of time (%.0f ms)", method, target, elapsed)
+                failure, wait = self._after_deadline(method, attempt)
             else:
                 elapsed = (time.monotonic() - started) * 1000
                 status = answer.status
@@ -292,6 +323,21 @@ class ApiTransport:
         retry = may_retry_exception(method, exc) and not isinstance(failure, TlsError)
         return failure, self._retry.backoff(attempt) if retry else None
 
+    def _after_deadline(
+        self, method: str, attempt: int
+    ) -> tuple[ApiError, float | None]:
+        """The error for an attempt that overran ``Timeouts.deadline``, and the wait
+        before trying again: as after a read timeout, only an idempotent request
+        is repeated, since a command may have been carried out meanwhile."""
+        sentence = (
+            f"The server {self._host} did not finish answering within "
+            f"{self._timeouts.deadline:g} seconds. Check the network connection and "
+            f"try again.{_maybe_done(method)}"
+        )
+        failure = ApiTimeoutError(sentence, detail="overall deadline exceeded")
+        retry = method.upper() in IDEMPOTENT_METHODS
+        return failure, self._retry.backoff(attempt) if retry else None
+
     def _after_status(
         self,
         operation: Operation,
@@ -342,12 +388,7 @@ class ApiTransport:
         """The ApiError for a request that got no HTTP answer."""
         host = self._host
         detail = self._redactor.redact(f"{type(exc).__name__}: {exc}")
-        maybe_done = (
-            " The change may have been saved anyway: reload to check before "
-            "trying again."
-            if method.upper() == "POST"
-            else ""
-        )
+        maybe_done = _maybe_done(method)
 
         if isinstance(exc, httpx.ConnectTimeout):
             sentence = (
@@ -397,6 +438,15 @@ class ApiTransport:
             "it keeps happening, the app may need an update.",
             detail=detail,
         )
+
+
+def _maybe_done(method: str) -> str:
+    """The sentence for a command whose answer did not arrive."""
+    if method.upper() != "POST":
+        return ""
+    return (
+        " The change may have been saved anyway: reload to check before trying again."
+    )
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:

@@ -4,6 +4,7 @@ a call returns can be stored and shown."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import sqlite3
 
@@ -11,6 +12,7 @@ import pytest
 
 from spkey_desktop.api import (
     ApiError,
+    ApiTimeoutError,
     InvalidInputError,
     RateLimitedError,
     Timeouts,
@@ -235,3 +237,70 @@ async def test_a_huge_error_page_still_gives_the_error_of_its_status(
     with pytest.raises(UnavailableError) as caught:
         await make_client(scripted_server.base_url, attempts=1).get_profile("u-1")
     assert caught.value.server_message == "Maintenance"
+
+
+# --- answers that never end -----------------------------------------------------------
+
+
+def _dripping(pause_s: float) -> Reply:
+    return Reply(200, b'{"userId": "u-1", "firstName": "slow"}', JSON, drip_s=pause_s)
+
+
+async def test_a_dripping_answer_runs_into_the_deadline(
+    scripted_server: ScriptedServer, make_client: MakeClient, sleeps: Sleeps
+) -> None:
+    scripted_server.script(_dripping(0.1), _dripping(0.1))
+    api = make_client(
+        scripted_server.base_url, attempts=2, timeouts=Timeouts(read=1, total=1.5)
+    )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(ApiTimeoutError) as caught:
+        await api.get_profile("u-1")
+    took = loop.time() - started
+    # The answer needs about 14 s per try; two tries of 1.5 s are allowed.
+    assert 2.9 <= took < 5
+    assert "within 1.5 seconds" in str(caught.value)
+    assert caught.value.transient
+    assert len(scripted_server.requests) == 2
+    assert sleeps == [0.5]
+
+
+async def test_the_default_deadline_stops_a_drip_that_each_read_allows(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    # A byte every 0.05 s passes any read timeout; the answer would take 7 s.
+    scripted_server.script(_dripping(0.05))
+    half_second = Timeouts(connect=0.5, read=0.5, write=0.5, pool=0.5)
+    api = make_client(scripted_server.base_url, attempts=1, timeouts=half_second)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(ApiTimeoutError):
+        await api.get_profile("u-1")
+    assert loop.time() - started < 3  # the deadline: 0.5 + 0.5 + 2 x 0.5 s
+
+
+async def test_a_dripping_answer_to_a_command_is_not_repeated(
+    scripted_server: ScriptedServer, make_client: MakeClient, sleeps: Sleeps
+) -> None:
+    scripted_server.script(_dripping(0.1), _dripping(0.1))
+    api = make_client(scripted_server.base_url, timeouts=Timeouts(read=1, total=1))
+    with pytest.raises(ApiTimeoutError) as caught:
+        await api.add_plate("u-1", "KR1")
+    assert "may have been saved" in str(caught.value)
+    assert len(scripted_server.requests) == 1
+    assert sleeps == []
+
+
+async def test_a_slow_answer_within_the_deadline_is_read(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    scripted_server.script(_dripping(0.005))
+    api = make_client(scripted_server.base_url, timeouts=Timeouts(read=1, total=10))
+    assert (await api.get_profile("u-1")).first_name == "slow"
+
+
+def test_the_deadline_follows_the_phase_timeouts_unless_given() -> None:
+    assert Timeouts().deadline == 50
+    assert Timeouts(connect=1, read=1, write=1, pool=1).deadline == 4
+    assert Timeouts(read=1, total=1.5).deadline == 1.5

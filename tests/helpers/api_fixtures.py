@@ -66,7 +66,8 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Reply:
-    """What to answer: an HTTP response, raw bytes, a stall or a hang-up."""
+    """What to answer: an HTTP response, raw bytes, a stall or a hang-up;
+    all at once or dripped."""
 
     status: int = 200
     body: bytes = b""
@@ -74,6 +75,8 @@ class Reply:
     raw: bytes | None = None
     stall: bool = False
     hang_up: bool = False
+    # Seconds between bytes: the answer trickles out one byte at a time.
+    drip_s: float | None = None
 
     @classmethod
     def json(
@@ -159,12 +162,26 @@ class ScriptedServer:
                 return
             if reply.hang_up:
                 return
-            writer.write(reply.raw if reply.raw is not None else _encode(reply))
-            await writer.drain()
+            data = reply.raw if reply.raw is not None else _encode(reply)
+            if reply.drip_s is None:
+                writer.write(data)
+                await writer.drain()
+            else:
+                await self._drip(writer, data, reply.drip_s)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
             writer.close()
+
+    async def _drip(
+        self, writer: asyncio.StreamWriter, data: bytes, pause_s: float
+    ) -> None:
+        for index in range(len(data)):
+            writer.write(data[index : index + 1])
+            await writer.drain()
+            if self._closing.is_set():
+                return
+            await asyncio.sleep(pause_s)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Recorded | None:
