@@ -142,6 +142,13 @@ class RosterService:
         user = self._store.get(user_id)
         return None if user is None else overlay(user, self._outbox.entries(user_id))
 
+    def views(self, user_ids: Iterable[str]) -> list[RosterUser]:
+        """Many saved users with their queued changes, read in one pass each
+        (users not in the roster are left out)."""
+        users = self._store.get_many(user_ids)
+        entries = self._outbox.entries_of(user.user_id for user in users)
+        return overlay_all(users, entries)
+
     # -- users ---------------------------------------------------------------
 
     async def find_user(self, query: str) -> UserRef:

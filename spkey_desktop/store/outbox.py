@@ -23,6 +23,7 @@ Public API::
     outbox.pending(user_id=None)  # waiting or being sent, in sending order
     outbox.failed(user_id=None)   # rejected for good, with the reason
     outbox.entries(user_id=None)  # all of them, in sending order
+    outbox.entries_of(user_ids)   # those of some users
     outbox.get(entry_id)          # one entry, or None once it has left
     outbox.counts()               # OutboxCounts(pending, sending, failed)
 
@@ -271,6 +272,16 @@ class Outbox:
             return self._select("ORDER BY seq", ())
         return self._select("WHERE user_id = ? ORDER BY seq", (user_id,))
 
+    def entries_of(self, user_ids: Iterable[str]) -> list[OutboxEntry]:
+        """Every entry of these users; each user's in sending order."""
+        ids = list(dict.fromkeys(user_ids))
+        found: list[OutboxEntry] = []
+        for start in range(0, len(ids), 500):
+            chunk = tuple(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found += self._select(f"WHERE user_id IN ({marks}) ORDER BY seq", chunk)
+        return found
+
     def pending(self, user_id: str | None = None) -> list[OutboxEntry]:
         """Entries still to reach the server: waiting or in flight, in order."""
         return [e for e in self.entries(user_id) if e.state is not EntryState.FAILED]
@@ -370,7 +381,7 @@ class Outbox:
 
     def make_due(self) -> None:
         """Every waiting change may be sent now (the server is back)."""
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'")
 
     def mark_sending(self, entry_id: int) -> bool:
@@ -380,6 +391,7 @@ class Outbox:
             (),
             entry_id,
             "AND state = 'pending'",
+            durable=False,
         )
 
     def mark_retry(self, entry_id: int, error: str, next_attempt_at: float) -> bool:
@@ -389,18 +401,22 @@ class Outbox:
             "state = 'pending', last_error = ?, next_attempt_at = ?",
             (error, next_attempt_at),
             entry_id,
+            durable=False,
         )
 
     def mark_failed(self, entry_id: int, reason: str) -> bool:
         """The server refused the change for good; keep it, with the reason,
         until the operator retries or discards it."""
         return self._update(
-            "state = 'failed', last_error = ?, next_attempt_at = 0", (reason,), entry_id
+            "state = 'failed', last_error = ?, next_attempt_at = 0",
+            (reason,),
+            entry_id,
+            durable=False,
         )
 
     def mark_done(self, entry_id: int) -> bool:
         """The server has answered for the change: it leaves the outbox."""
-        return self._delete(entry_id)
+        return self._delete(entry_id, durable=False)
 
     def withdraw(self, entry_id: int) -> bool:
         """The operator was shown why the server refused the change, with their
@@ -417,31 +433,50 @@ class Outbox:
         return [_entry(row) for row in rows]
 
     def _update(
-        self, assignments: str, params: tuple[Any, ...], entry_id: int, extra: str = ""
+        self,
+        assignments: str,
+        params: tuple[Any, ...],
+        entry_id: int,
+        extra: str = "",
+        *,
+        durable: bool = True,
     ) -> bool:
-        with self._write() as db:
+        with self._write(durable=durable) as db:
             cursor = db.execute(
                 f"UPDATE outbox SET {assignments} WHERE entry_id = ? {extra}",
                 (*params, entry_id),
             )
             return cursor.rowcount == 1
 
-    def _delete(self, entry_id: int, extra: str = "") -> bool:
-        with self._write() as db:
+    def _delete(self, entry_id: int, extra: str = "", *, durable: bool = True) -> bool:
+        with self._write(durable=durable) as db:
             cursor = db.execute(
                 f"DELETE FROM outbox WHERE entry_id = ? {extra}", (entry_id,)
             )
             return cursor.rowcount == 1
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT under the connection's lock: a second
-        writer waits (up to the busy timeout) instead of failing."""
+        writer waits (up to the busy timeout) instead of failing.
+
+        A ``durable`` commit is on disk when it returns (the WAL is synced).
+        The sender's bookkeeping skips that wait, which would hold the event
+        loop for every change sent: it survives a crash of the app all the
+        same (WAL), and what a power cut might take back is at worst a change
+        marked sent, which is then sent again and answered "already done".
+        """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._db.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous = FULL")

@@ -152,7 +152,12 @@ class RosterStore:
         self._db.execute("PRAGMA busy_timeout = 10000")
         if self._path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
+        # The roster caches what the server has; in WAL mode NORMAL survives a
+        # crash of the app, and what a power cut might take back, the last
+        # refresh, the next one repeats. Syncing every user saved would hold
+        # the event loop during a refresh. The operator's own changes are the
+        # outbox's, which syncs them (store/outbox.py).
+        self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -186,6 +191,28 @@ class RosterStore:
             )
         ]
         return _user_from_row(row, plates)
+
+    def get_many(self, user_ids: Iterable[str]) -> list[RosterUser]:
+        """The roster users among ``user_ids``, in no particular order."""
+        ids = list(dict.fromkeys(user_ids))
+        found: list[RosterUser] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            plates: dict[str, list[RosterPlate]] = {}
+            for user_id, plate, label, added_at in self._db.execute(
+                "SELECT user_id, plate, label, added_at FROM plates"
+                f" WHERE user_id IN ({marks}) ORDER BY added_at",
+                chunk,
+            ):
+                plates.setdefault(user_id, []).append(
+                    RosterPlate(plate, label, _from_timestamp(added_at))
+                )
+            rows = self._db.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE user_id IN ({marks})", chunk
+            )
+            found += [_user_from_row(row, plates.get(row[0], ())) for row in rows]
+        return found
 
     def save(self, user: RosterUser) -> None:
         """Insert or replace one user and all of their plates atomically."""

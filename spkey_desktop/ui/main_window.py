@@ -306,8 +306,7 @@ class MainWindow(QMainWindow):
             self.progress.hide()
             self.cancel_refresh_button.hide()
             self.refresh_action.setEnabled(True)
-        for user in report.refreshed:
-            self.panel.apply_user(user)
+        self.panel.apply_users(report.refreshed)
         self._show_refresh_outcome(len(report.refreshed), report.failed)
 
     def _show_refresh_outcome(

@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,8 @@ from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.store.outbox import EntryState, OutboxEntry, describe
 from spkey_desktop.ui.models import RECORD_ROLE, AnyIndex, format_date
 from spkey_desktop.ui.roster_panel import RosterPanel
+
+RELOAD_INTERVAL_MS = 250
 
 _WORDS = {
     Reachability.ONLINE: "online",
@@ -107,15 +109,14 @@ class OutboxPresenter(QObject):
         return user.display_name if user is not None else user_id
 
     def _on_event(self, event: OutboxEvent) -> None:
-        for user_id in event.user_ids:
-            if self._panel.roster_model.user(user_id) is None:
-                continue  # not in this roster (a bulk import's, or forgotten)
-            user = self._service.view(user_id)
-            if user is not None:
-                self._panel.apply_user(user)
+        # Users not shown (a bulk import's, or forgotten) are left alone.
+        model = self._panel.roster_model
+        shown = [u for u in event.user_ids if model.user(u) is not None]
+        if shown:
+            self._panel.apply_users(self._service.views(shown))
         self._show(event.status)
         if self._dialog is not None:
-            self._dialog.reload()
+            self._dialog.schedule_reload()
 
     def _show(self, status: SenderStatus) -> None:
         self._word = _WORDS.get(status.reachability, self._word)
@@ -219,6 +220,12 @@ class PendingChangesDialog(QDialog):
         self.setWindowTitle("Pending changes")
         self.setObjectName("pendingChangesDialog")
         self.model = PendingChangesModel(name_of, self)
+        # While a backlog is sent the outbox changes many times a second;
+        # the list follows at most four times a second.
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_INTERVAL_MS)
+        self._reload_timer.timeout.connect(self.reload)
         self._build()
         self.resize(760, 360)
 
@@ -265,8 +272,14 @@ class PendingChangesDialog(QDialog):
         layout.addWidget(self.view)
         layout.addWidget(buttons)
 
+    def schedule_reload(self) -> None:
+        """Reload soon, once however often this is called meanwhile."""
+        if not self._reload_timer.isActive():
+            self._reload_timer.start()
+
     def reload(self) -> None:
         """Show the outbox as it is now, keeping the selected change."""
+        self._reload_timer.stop()
         selected = self.selected_entry()
         self.model.set_entries(self._sender.outbox.entries())
         if selected is not None:

@@ -7,7 +7,7 @@ network work itself: its buttons are wired by the main window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,6 +32,9 @@ from spkey_desktop.ui.models import (
     RosterFilterProxy,
     RosterTableModel,
 )
+
+#: Up to this many changed users are updated row by row; more, in one go.
+_ROW_BY_ROW = 20
 
 #: Starting widths (pixels) until the operator's own are restored.
 _COLUMN_WIDTHS = {
@@ -142,6 +145,23 @@ class RosterPanel(QSplitter):
         current = self.selected_user()
         if current is not None and current.user_id == user.user_id:
             self._show_plates(user)
+
+    def apply_users(self, users: Sequence[RosterUser]) -> None:
+        """Show many new or changed users: one model reset when there are many,
+        so a refresh or a sent backlog does not redraw row by row."""
+        if len(users) <= _ROW_BY_ROW:
+            for user in users:
+                self.apply_user(user)
+            return
+        selected = self.selected_user()
+        for user in users:
+            self.plate_index.replace(self.roster_model.user(user.user_id), user)
+        self.roster_model.upsert_many(users)
+        if selected is not None:
+            self.select_user(selected.user_id)
+            changed = {user.user_id: user for user in users}.get(selected.user_id)
+            if changed is not None:
+                self._show_plates(changed)
 
     def forget_user(self, user: RosterUser) -> None:
         self.plate_index.replace(user, None)

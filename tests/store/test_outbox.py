@@ -78,9 +78,7 @@ def test_entries_keep_the_order_they_were_queued_in(outbox: Outbox) -> None:
 
 
 def test_first_entries_gives_each_users_next_change(outbox: Outbox) -> None:
-    outbox.enqueue_many(
-        [AddPlate("a", "A1"), AddPlate("b", "B1"), AddPlate("a", "A2")]
-    )
+    outbox.enqueue_many([AddPlate("a", "A1"), AddPlate("b", "B1"), AddPlate("a", "A2")])
     failed = outbox.enqueue(AddPlate("c", "C1"))
     outbox.mark_failed(failed.entry_id, "The plate is not valid.")
 
@@ -229,4 +227,34 @@ def test_two_processes_writing_at_once_lose_no_write(db_path: Path) -> None:
     outbox.close()
     roster = RosterStore(db_path)
     assert len(roster.load_all()) == 2 * count
+    roster.close()
+
+
+def test_entries_of_some_users_keep_each_users_order(outbox: Outbox) -> None:
+    outbox.enqueue_many(
+        [AddPlate("a", "A1"), AddPlate("b", "B1"), RemovePlate("a", "A1")]
+    )
+    outbox.enqueue(AddPlate("c", "C1"))
+
+    found = outbox.entries_of(["a", "c", "nobody"])
+    by_user = {u: [e.change for e in found if e.user_id == u] for u in ("a", "c")}
+    assert by_user == {
+        "a": [AddPlate("a", "A1"), RemovePlate("a", "A1")],
+        "c": [AddPlate("c", "C1")],
+    }
+    assert len(found) == 3
+
+
+def test_the_roster_reads_many_users_at_once(db_path: Path) -> None:
+    from spkey_desktop.store.roster import RosterPlate
+
+    roster = RosterStore(db_path)
+    roster.save_many(
+        [RosterUser(f"u{n}", plates=(RosterPlate(f"P{n}"),)) for n in range(1200)]
+    )
+
+    found = roster.get_many([f"u{n}" for n in range(0, 1200, 2)] + ["missing"])
+
+    assert len(found) == 600
+    assert {u.user_id: [p.plate for p in u.plates] for u in found}["u998"] == ["P998"]
     roster.close()
