@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QLabel, QWidget
 from spkey_desktop.api.jwt_claims import TokenState
 from spkey_desktop.services.token_expiry import TokenStatus
 
-_STYLES = {
-    TokenState.VALID: "",
+_STYLES: dict[TokenState | None, str] = {
+    None: "padding: 0 6px;",
+    TokenState.VALID: "padding: 0 6px;",
     TokenState.EXPIRING: "background: #f5a623; color: black; padding: 0 6px;",
     TokenState.EXPIRED: "background: #d0021b; color: white; padding: 0 6px;",
 }
@@ -49,7 +50,7 @@ class TokenLabel(QLabel):
     def show_status(self, status: TokenStatus) -> None:
         self.setVisible(status.has_token)
         self.setToolTip(status.problem or token_sentence(status) or "")
-        self.setStyleSheet(_STYLES.get(status.state, "") if status.state else "")
+        self.setStyleSheet(_STYLES[status.state] if status.state else _STYLES[None])
         if status.problem:
             self.setText("token expiry unknown")
         elif status.expires_at is None:
