@@ -11,6 +11,7 @@ subclass from errors.py whose str() is a sentence for the operator.
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any, Self
 import httpx
 
 from .auth import CredentialsProvider
-from .errors import InvalidInputError
+from .errors import InvalidInputError, UnexpectedResponseError
 from .models import (
     Camera,
     CreateUserResult,
@@ -306,21 +307,48 @@ class SpkeyClient:
         (a server that keeps saying hasMore with nothing in it would otherwise
         be asked forever). Paging is by offset, so an event recorded meanwhile
         shifts the pages: an event seen twice is yielded once.
+
+        A server that contradicts itself is not followed forever: after a page
+        that claims more but brings no event not seen before, or when more
+        pages would be needed than the first page's ``total`` allows (plus one,
+        for events recorded while paging), UnexpectedResponseError is raised.
+        Raised, not a quiet stop: the events yielded so far are then known to
+        be incomplete, and the caller can say so instead of showing them as
+        the whole listing.
         """
         # TODO(#2): an offset shift can also skip an event; the API has no
         # cursor, so only a fixed ``end`` in the past gives a stable listing.
         seen: set[str] = set()
         page = 1
+        said_total = 0
+        last_page: int | None = None
         while True:
             result = await self.lpr_events(
                 camera_id, start=start, end=end, page=page, page_size=page_size
             )
-            for event in result.events:
-                if event.id not in seen:
-                    seen.add(event.id)
-                    yield event
+            new = [event for event in result.events if event.id not in seen]
+            for event in new:
+                seen.add(event.id)
+                yield event
             if not result.has_more or not result.events:
                 return
+            if not new:
+                raise UnexpectedResponseError(
+                    f"The server sent page {page} of the events of camera "
+                    f"{camera_id} with only events it had already sent, while "
+                    "saying that more follow. The list stops here and is "
+                    "incomplete; try again later."
+                )
+            if last_page is None and result.total_reported:
+                said_total = result.total
+                last_page = math.ceil(said_total / page_size) + 1
+            if last_page is not None and page >= last_page:
+                raise UnexpectedResponseError(
+                    f"The server kept sending events of camera {camera_id} beyond "
+                    f"the {said_total} it said there are ({len(seen)} so far). "
+                    "The list stops here and is incomplete; choose a period that "
+                    "has ended, then try again."
+                )
             page += 1
 
 

@@ -370,12 +370,17 @@ class LprEvent:
 
 @dataclass(frozen=True, slots=True)
 class LprEventPage:
+    """One page of a camera's events. ``total`` is the number of events in the
+    whole listing; ``total_reported`` is False when the server did not say it
+    (``total`` is then the number on this page)."""
+
     camera_id: str
     events: tuple[LprEvent, ...]
     page: int
     page_size: int
     total: int
     has_more: bool
+    total_reported: bool = True
 
     @classmethod
     def from_json(cls, data: object, *, page: int, page_size: int) -> LprEventPage:
@@ -383,11 +388,13 @@ class LprEventPage:
         does not repeat them."""
         data = _object(data, "the event page")
         events = tuple(LprEvent.from_json(e) for e in _list(data, "events"))
+        reported = _int(data, "total", -1)
         return cls(
             camera_id=_str(data, "cameraId"),
             events=events,
             page=_int(data, "page", page),
             page_size=_int(data, "pageSize", page_size),
-            total=_int(data, "total", len(events)),
+            total=reported if reported >= 0 else len(events),
             has_more=_bool(data, "hasMore"),
+            total_reported=reported >= 0,
         )

@@ -304,3 +304,68 @@ def test_the_deadline_follows_the_phase_timeouts_unless_given() -> None:
     assert Timeouts().deadline == 50
     assert Timeouts(connect=1, read=1, write=1, pool=1).deadline == 4
     assert Timeouts(read=1, total=1.5).deadline == 1.5
+
+
+# --- paging that never ends -----------------------------------------------------------
+
+
+def _event(n: int) -> dict[str, object]:
+    return {"id": f"e{n}", "cameraId": "cam", "plate": f"P{n}", "matched": False}
+
+
+async def test_a_server_repeating_a_page_that_claims_more_is_not_asked_forever(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    stuck = {"events": [_event(1)], "page": 1, "total": 1_000_000, "hasMore": True}
+    scripted_server.default = Reply.json(stuck)
+    api = make_client(scripted_server.base_url)
+    seen: list[str] = []
+
+    async def collect() -> None:
+        async for event in api.iter_lpr_events("cam"):
+            seen.append(event.id)
+
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await asyncio.wait_for(collect(), timeout=10)
+    assert seen == ["e1"]
+    assert len(scripted_server.requests) == 2
+    assert "only events it had already sent" in str(caught.value)
+    assert "incomplete" in str(caught.value)
+
+
+async def test_a_server_inventing_events_beyond_its_total_is_stopped(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    scripted_server.script(
+        *(
+            Reply.json({"events": [_event(n)], "total": 3, "hasMore": True})
+            for n in range(1, 50)
+        )
+    )
+    api = make_client(scripted_server.base_url)
+    seen: list[str] = []
+
+    async def collect() -> None:
+        async for event in api.iter_lpr_events("cam", page_size=1):
+            seen.append(event.id)
+
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await asyncio.wait_for(collect(), timeout=10)
+    # 3 events in pages of 1, and one page more for an event recorded meanwhile.
+    assert seen == ["e1", "e2", "e3", "e4"]
+    assert len(scripted_server.requests) == 4
+    assert "beyond the 3" in str(caught.value)
+
+
+async def test_events_recorded_while_paging_fit_in_the_page_to_spare(
+    scripted_server: ScriptedServer, make_client: MakeClient
+) -> None:
+    # Newest first: e0 arrived after page 1 was read and pushed e2 onto page 2.
+    scripted_server.script(
+        Reply.json({"events": [_event(1), _event(2)], "total": 4, "hasMore": True}),
+        Reply.json({"events": [_event(2), _event(3)], "total": 5, "hasMore": True}),
+        Reply.json({"events": [_event(4), _event(5)], "total": 5, "hasMore": False}),
+    )
+    api = make_client(scripted_server.base_url)
+    ids = [e.id async for e in api.iter_lpr_events("cam", page_size=2)]
+    assert ids == ["e1", "e2", "e3", "e4", "e5"]
