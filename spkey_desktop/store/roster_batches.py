@@ -9,7 +9,9 @@ reader never blocks the writer), and yields users in batches: a small first
 one for the first rows, larger ones after.
 
 It reads the same tables as :class:`RosterStore` and builds the same
-records, plates in the order they were added.
+records, plates in the order they were added. Users come in the order the
+window sorts them by default, by display name (case-insensitive), so each
+batch lands below the rows already shown instead of between them.
 """
 
 from __future__ import annotations
@@ -29,11 +31,21 @@ BATCH = 5000
 
 _USERS = (
     "SELECT user_id, email, phone, first_name, last_name, status, version,"
-    " fetched_at FROM users ORDER BY user_id"
+    " fetched_at FROM users"
+    " ORDER BY display_key(first_name, last_name, email, phone, user_id), user_id"
 )
 _PLATES = (
-    "SELECT user_id, plate, label, added_at FROM plates ORDER BY user_id, added_at"
+    "SELECT user_id, plate, label, added_at FROM plates WHERE user_id IN ({})"
+    " ORDER BY user_id, added_at"
 )
+# Users whose plates one query asks for (below any SQLite's variable limit).
+_IN_CHUNK = 900
+
+
+def display_key(first: str, last: str, email: str, phone: str, user_id: str) -> str:
+    """``RosterUser.display_name``, case-folded: the window's default order."""
+    name = f"{first} {last}".strip()
+    return (name or email or phone or user_id).casefold()
 
 
 def read_roster_batches(
@@ -47,30 +59,27 @@ def read_roster_batches(
     if not path.exists():
         return
     db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    db.create_function("display_key", 5, display_key, deterministic=True)
     try:
         users = db.execute(_USERS)
-        plates = _plates_by_user(db.execute(_PLATES))
-        pending = next(plates, None)
         wanted = first
-        while True:
-            rows = users.fetchmany(wanted)
-            if not rows:
-                return
-            batch = []
-            for row in rows:
-                user_id = row[0]
-                # Plates of users missing from the users table are skipped.
-                while pending is not None and pending[0] < user_id:
-                    pending = next(plates, None)
-                mine: tuple[RosterPlate, ...] = ()
-                if pending is not None and pending[0] == user_id:
-                    mine = pending[1]
-                    pending = next(plates, None)
-                batch.append(_user(row, mine))
-            yield batch
+        while rows := users.fetchmany(wanted):
+            plates = _plates_of(db, [row[0] for row in rows])
+            yield [_user(row, plates.get(row[0], ())) for row in rows]
             wanted = size
     finally:
         db.close()
+
+
+def _plates_of(
+    db: sqlite3.Connection, user_ids: list[str]
+) -> dict[str, tuple[RosterPlate, ...]]:
+    found: dict[str, tuple[RosterPlate, ...]] = {}
+    for start in range(0, len(user_ids), _IN_CHUNK):
+        chunk = user_ids[start : start + _IN_CHUNK]
+        rows = db.execute(_PLATES.format(",".join("?" * len(chunk))), chunk)
+        found.update(_plates_by_user(rows))
+    return found
 
 
 def _plates_by_user(

@@ -198,9 +198,12 @@ class RosterTableModel(QAbstractTableModel):
     def sort_key(self, row: int, column: int) -> object:
         return self._sort_key(self._users[row], RosterColumn(column))
 
-    def sort_keys(self, column: int) -> list[object]:
+    def sort_keys(
+        self, column: int, first: int = 0, end: int | None = None
+    ) -> list[object]:
+        """The sort keys of rows ``first`` to ``end`` (excluded) for ``column``."""
         key, which = self._sort_key, RosterColumn(column)
-        return [key(user, which) for user in self._users]
+        return [key(user, which) for user in self._users[first:end]]
 
     # -- changing ------------------------------------------------------------
 

@@ -11,9 +11,12 @@ window changed meanwhile (a user looked up, a plate added).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from spkey_desktop.plates import Collision
+from spkey_desktop.services.plate_check import RosterPlateIndex
 from spkey_desktop.services.roster_loading import RosterLoader
+from spkey_desktop.store.roster import RosterUser
 from spkey_desktop.ui.main_window import MainWindow
 from spkey_desktop.ui.models import format_age
 from spkey_desktop.ui.roster_panel import RosterPanel
@@ -26,29 +29,57 @@ async def load_roster_into(
 ) -> int:
     """Show the loader's users in ``panel`` batch by batch; returns how many."""
     loop = asyncio.get_running_loop()
+    watched = _Watched(panel.plate_index)
+    panel.plate_index = watched
     count = 0
-    while batch := await loop.run_in_executor(None, loader.next_batch):
-        panel.roster_model.append_users(batch, update_known=False)
-        if count == 0:
-            panel.select_user(None)
-        count += len(batch)
-        if on_batch is not None:
-            on_batch(count)
-    _adopt_index(panel, loader)
+    try:
+        while batch := await loop.run_in_executor(None, loader.next_batch):
+            panel.roster_model.append_users(batch, update_known=False)
+            if count == 0:
+                panel.select_user(None)
+            count += len(batch)
+            if on_batch is not None:
+                on_batch(count)
+    finally:
+        panel.plate_index = watched.inner
+    _adopt_index(panel, loader, watched.touched)
     return count
 
 
-def _adopt_index(panel: RosterPanel, loader: RosterLoader) -> None:
+class _Watched(RosterPlateIndex):
+    """The panel's index while the roster loads, noting whom the window
+    changed (None: everyone, after a reset)."""
+
+    def __init__(self, inner: RosterPlateIndex) -> None:
+        self.inner = inner
+        self.touched: set[str] | None = set()
+
+    def reset(self, users: Iterable[RosterUser]) -> None:
+        self.touched = None
+        self.inner.reset(users)
+
+    def replace(self, old: RosterUser | None, new: RosterUser | None) -> None:
+        if self.touched is not None:
+            self.touched.update(u.user_id for u in (old, new) if u is not None)
+        self.inner.replace(old, new)
+
+    def check(self, plate: str, user_id: str) -> tuple[Collision, ...]:
+        # TODO(#5): until the load ends, a plate added in the add-plate dialog
+        # is checked against the index as it was before (empty at start): the
+        # loader's index is being built in a worker thread and cannot be read.
+        return self.inner.check(plate, user_id)
+
+
+def _adopt_index(
+    panel: RosterPanel, loader: RosterLoader, touched: set[str] | None
+) -> None:
     """Hand the loader's index to the panel, with the window's own changes."""
     index = loader.index
     model = panel.roster_model
-    for user in model.users():
-        indexed = loader.loaded.get(user.user_id)
-        if indexed is not user:
-            index.replace(indexed, user)
-    for user_id, indexed in loader.loaded.items():
-        if model.row_of(user_id) is None:
-            index.replace(indexed, None)  # forgotten while loading
+    if touched is None:  # the roster was replaced meanwhile: compare everyone
+        touched = set(loader.loaded) | {u.user_id for u in model.users()}
+    for user_id in touched:
+        index.replace(loader.loaded.get(user_id), model.user(user_id))
     loader.loaded.clear()
     panel.plate_index = index
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from spkey_desktop.store.roster import RosterPlate, RosterStore, RosterUser
-from spkey_desktop.store.roster_batches import read_roster_batches
+from spkey_desktop.store.roster_batches import display_key, read_roster_batches
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -65,3 +65,19 @@ def test_reading_does_not_block_the_writer(tmp_path: Path) -> None:
     rest = [u for batch in batches for u in batch]
     assert len(first) + len(rest) in (50, 51)
     store.close()
+
+
+def test_users_come_in_the_windows_default_order(tmp_path: Path) -> None:
+    path = tmp_path / "roster.sqlite3"
+    saved(path, 300)
+    store = RosterStore(path)
+    store.save(RosterUser("zz-no-name", "", "+48 500", "", ""))  # shown by phone
+    store.close()
+    loaded = [u for b in read_roster_batches(path, first=7, size=50) for u in b]
+    keys = [u.display_name.casefold() for u in loaded]
+    assert keys == sorted(keys)
+    for user in loaded:
+        key = display_key(
+            user.first_name, user.last_name, user.email, user.phone, user.user_id
+        )
+        assert key == user.display_name.casefold()
