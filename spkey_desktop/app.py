@@ -16,8 +16,12 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spkey_desktop import __version__
+
+if TYPE_CHECKING:
+    from spkey_desktop.ui.single_instance import SingleInstance
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,8 @@ def run_window(options: WindowOptions) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from spkey_desktop.paths import AppPaths
+    from spkey_desktop.ui.single_instance import SingleInstance, bring_forward
     from spkey_desktop.window_session import StartupError, WindowSession
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -125,20 +131,44 @@ def run_window(options: WindowOptions) -> int:
     app.setApplicationName("spkey-desktop")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
+
+    # One app per data folder: a second start shows the first one's window.
+    instance = SingleInstance(AppPaths.resolve(options.home).ensure().data_dir)
+    if not instance.acquire():
+        return _hand_over_to_first(instance)
+    instance.on_activate(lambda: bring_forward(app))
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         session = WindowSession(app, options)
     except StartupError as error:
         print(f"spkey-desktop: {error}", file=sys.stderr)
+        instance.release()
         return 2
     try:
         return loop.run_until_complete(_run(session))
     finally:
         loop.close()
+        instance.release()
         # Destroy Qt's objects now, while Python is still whole; left to the
         # interpreter's final garbage collection they can crash it on exit.
         app.shutdown()
+
+
+def _hand_over_to_first(instance: SingleInstance) -> int:
+    if instance.activate_first():
+        print(
+            "spkey-desktop is already running on this data folder; "
+            "its window was brought forward."
+        )
+        return 0
+    print(
+        "spkey-desktop: another copy holds this data folder but does not answer. "
+        "Close it (or end it in the task manager), then start again.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 async def _run(session: object) -> int:
