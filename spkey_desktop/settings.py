@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, get_args
 
-from spkey_desktop.urls import base_url_problem
+from spkey_desktop.api.errors import InsecureUrlError
+from spkey_desktop.api.urls import check_base_url
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,19 @@ UI_STATE_MIGRATIONS: Mapping[int, Migration] = {}
 
 class SettingsFormatError(ValueError):
     """A settings document does not have the expected shape; the text says where."""
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a server's base URL, as a sentence; None when it can.
+
+    This is the API client's own check (``check_base_url``), so an address
+    accepted here is one the client will talk to, and the other way round.
+    """
+    try:
+        check_base_url(url)
+    except InsecureUrlError as error:
+        return error.user_message
+    return None
 
 
 def profile_name_problem(name: str) -> str | None:

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from spkey_desktop.api import InsecureUrlError
+from spkey_desktop.api.urls import check_base_url
 from spkey_desktop.settings import (
     LOCAL_SERVER,
     PRESETS,
@@ -30,6 +32,7 @@ from spkey_desktop.settings import (
     SettingsFormatError,
     SettingsStore,
     UiState,
+    base_url_problem,
     migrate,
     write_atomically,
 )
@@ -96,6 +99,86 @@ def _field_names(kind: type) -> set[str]:
 def test_no_field_can_hold_a_secret(kind: type) -> None:
     for name in _field_names(kind):
         assert not re.search(r"key|secret|token|jwt|password|credential", name), name
+
+
+# --- the base URL: one rule with the API client ----------------------------------
+
+USABLE_BASE_URLS = [
+    "https://api.spkey.co",
+    "https://api.spkey.co/",
+    "https://staging.example.com:8443/v1",
+    "https://xn--bcher-kva.example",
+    "http://127.0.0.1:8787",
+    "http://localhost:8787",
+    "http://[::1]:8787",
+    "https://127.0.0.1:65535",
+    "  https://api.spkey.co  ",
+]
+
+REFUSED_BASE_URLS = [
+    ("http://api.spkey.co", ["http://", "api.spkey.co", "https://", "unencrypted"]),
+    ("http://192.168.1.10:8787", ["192.168.1.10", "unencrypted"]),
+    ("ftp://api.spkey.co", ["https://"]),
+    ("api.spkey.co", ["https://"]),
+    ("https://user:pw@api.spkey.co", ["password", "keychain"]),
+    ("https://api.spkey.co/?key=1", ["query"]),
+    ("https://api.spkey.co/#x", ["fragment"]),
+    # httpx drops an empty query or fragment: every path would go to "/".
+    ("http://127.0.0.1:8787/#", ["'#'", "fragment"]),
+    ("http://127.0.0.1:8787/?", ["'?'", "query"]),
+    ("https://api.spkey.co?", ["'?'"]),
+    ("http://localhost./", ['"localhost."', "final dot"]),
+    ("https://api.spkey.co./", ["final dot"]),
+    ("https://_bad_.example", ["valid host name"]),
+    ("https://exa mple.com", ["valid host name"]),
+    ("https://api.spkey.co:99999", ["port 99999", "1 to 65535"]),
+    ("http://127.0.0.1:99999", ["port 99999", "1 to 65535"]),
+    ("http://[::1]:0", ["port 0", "1 to 65535"]),
+    ("https://api.spkey.co:https", ["port after the colon", "1 to 65535"]),
+]
+
+
+@pytest.mark.parametrize("url", USABLE_BASE_URLS)
+def test_usable_base_urls(url: str) -> None:
+    assert base_url_problem(url) is None
+    assert ConnectionProfile("X", url, "api_key").base_url == url
+
+
+@pytest.mark.parametrize(("url", "words"), REFUSED_BASE_URLS)
+def test_refused_base_urls_say_why(url: str, words: list[str]) -> None:
+    problem = base_url_problem(url)
+    assert problem is not None
+    assert problem.endswith(".")
+    for word in words:
+        assert word in problem
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        ConnectionProfile("X", url, "api_key")
+
+
+@pytest.mark.parametrize(
+    "url", [*USABLE_BASE_URLS, *(url for url, _ in REFUSED_BASE_URLS)]
+)
+def test_settings_and_the_client_apply_the_same_rule(url: str) -> None:
+    assert base_url_problem(url) == _client_verdict(url)
+
+
+def _client_verdict(url: str) -> str | None:
+    try:
+        check_base_url(url)
+    except InsecureUrlError as error:
+        return error.user_message
+    return None
+
+
+def test_refusal_never_repeats_a_password_from_the_address() -> None:
+    for url in (
+        "https://operator:hunter2-secret@api.spkey.co",
+        "https://operator:hunter2-secret",
+        "https://operator:hunter2-secret@api.spkey.co:99999",
+    ):
+        problem = base_url_problem(url)
+        assert problem is not None
+        assert "hunter2" not in problem
 
 
 def test_profile_refuses_a_password_in_its_address() -> None:

@@ -32,9 +32,9 @@ from spkey_desktop.settings import (
     ConnectionProfile,
     Settings,
     SettingsStore,
+    base_url_problem,
     profile_name_problem,
 )
-from spkey_desktop.urls import base_url_problem
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -20,6 +20,8 @@ from spkey_desktop.api.urls import check_base_url, is_loopback_host
         ("http://127.0.0.1:8787", "http://127.0.0.1:8787"),
         ("http://127.3.2.1:1", "http://127.3.2.1:1"),
         ("http://[::1]:8787", "http://[::1]:8787"),
+        ("http://127.0.0.1:", "http://127.0.0.1"),
+        ("https://api.example.com:65535", "https://api.example.com:65535"),
     ],
 )
 def test_accepted_addresses(url: str, expected: str) -> None:
@@ -46,6 +48,15 @@ def test_accepted_addresses(url: str, expected: str) -> None:
         ("https://exa mple.com", "valid host name"),
         ("https://[bad", "valid host name"),
         ("https://\x00x", "not a valid web address"),
+        ("http://127.0.0.1:8787/#", "'?' or '#'"),
+        ("http://127.0.0.1:8787/?", "'?' or '#'"),
+        ("https://api.example.com#", "'?' or '#'"),
+        ("http://localhost./", "ends with a dot"),
+        ("https://_bad_.example", "valid host name"),
+        ("http://127.0.0.1:99999", "The port 99999 in the server address"),
+        ("http://[::1]:65536", "The port 65536 in the server address"),
+        ("http://127.0.0.1:0", "The port 0 in the server address"),
+        ("https://user:hunter2", "The port after the colon"),
     ],
 )
 def test_refused_addresses(url: str, words: str) -> None:

@@ -214,6 +214,14 @@ def _read_until(terminal: int, expected: bytes, seconds: float = 30) -> bytes:
         ("http://192.168.1.20:8787", ["http://", "192.168.1.20"]),
         ("https://user:pw@api.spkey.co", ["password"]),
         ("api.spkey.co", ["https://"]),
+        # Addresses the client would refuse at start-up, or misroute: the same
+        # rule refuses them here.
+        ("http://localhost./", ["final dot"]),
+        ("https://_bad_.example", ["valid host name"]),
+        ("https://exa mple.com", ["valid host name"]),
+        ("http://127.0.0.1:8787/#", ["'#'"]),
+        ("http://127.0.0.1:8787/?", ["'?'"]),
+        ("http://127.0.0.1:99999", ["port 99999"]),
     ],
 )
 def test_add_refuses_an_unsafe_address_before_asking_for_secrets(
