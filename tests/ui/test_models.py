@@ -82,8 +82,6 @@ def test_plates_model_passes_modeltester(qtmodeltester, users) -> None:
         ("ＷＸ１２３", {"u1"}),
         ("wх12345", {"u1"}),  # a Cyrillic х typed by mistake
         ("muc", {"u2"}),
-        ("ＷＸ１２３", {"u1"}),
-        ("wх12345", {"u1"}),  # a Cyrillic х typed by mistake
         ("b ab 123", {"u2"}),
         ("nobody", set()),
     ],
