@@ -421,6 +421,15 @@ class ApiTransport:
                 "proxy settings of this computer."
             )
             return ConnectionFailedError(sentence, detail=detail)
+        if isinstance(exc, httpx.ConnectError) and self._proxy is not None:
+            # The proxy's address only: its user and password stay out of it.
+            proxy = f"{self._proxy.host}:{self._proxy.port or 80}"
+            sentence = (
+                f"Could not connect to {host} through the proxy {proxy}. Check the "
+                "network connection and this computer's proxy settings "
+                "(HTTPS_PROXY, NO_PROXY)."
+            )
+            return ConnectionFailedError(sentence, detail=detail)
         if isinstance(exc, httpx.ConnectError):
             sentence = (
                 f"Could not connect to {host}. Check the network connection and the "

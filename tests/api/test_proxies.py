@@ -22,6 +22,7 @@ from ..helpers.api_fixtures import (
     API_KEY,
     TEST_HOST,
     TOKEN,
+    MakeClient,
     Reply,
     ScriptedServer,
     TlsFiles,
@@ -219,6 +220,21 @@ async def test_requests_go_through_the_proxy_and_the_key_stays_inside_tls(
     assert TOKEN.encode() not in raw
     assert tls_scripted_server.requests[0].headers["x-api-key"] == API_KEY
     assert tls_scripted_server.requests[0].headers["host"] == TEST_HOST
+
+
+async def test_an_unreachable_proxy_is_named_without_its_password(
+    closed_port: int, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", f"http://desk:proxy-pass@127.0.0.1:{closed_port}")
+
+    with pytest.raises(ConnectionFailedError) as caught:
+        await make_client(f"https://{TEST_HOST}").find_user_by_email("a@x")
+
+    sentence = str(caught.value)
+    assert f"through the proxy 127.0.0.1:{closed_port}" in sentence
+    assert "HTTPS_PROXY" in sentence
+    assert "proxy-pass" not in sentence
+    assert "proxy-pass" not in repr(caught.value)
 
 
 async def test_a_proxy_refusing_the_login_is_reported(
