@@ -78,6 +78,75 @@ class CredentialIncompleteError(CredentialError):
     """A secret stored in parts lacks one, or its parts do not fit together."""
 
 
+class UnusableSecretError(CredentialError, ValueError):
+    """The secret can never be sent (see ``secret_problem``); the text says why."""
+
+
+#: Shorter than any SmartphoneKey API key (they are 40 letters and digits), and
+#: longer than anything typed by mistake.
+MIN_API_KEY_LENGTH = 16
+
+_BYTE_ORDER_MARK = "\ufeff"
+
+
+def clean_secret(secret: str) -> str:
+    """``secret`` without the whitespace and byte-order marks around it: what to
+    store. A key copied from a file saved by Notepad starts with a byte-order
+    mark, one pasted from a page often ends with a line break."""
+    start, end = 0, len(secret)
+    while start < end and _blank(secret[start]):
+        start += 1
+    while end > start and _blank(secret[end - 1]):
+        end -= 1
+    return secret[start:end]
+
+
+def secret_problem(kind: CredentialKind, secret: str) -> str | None:
+    """Why ``secret`` cannot be used as the profile's ``kind``, as a sentence
+    that never repeats it; None when it can.
+
+    The secret is judged as ``clean_secret`` leaves it, which is what should be
+    stored. It travels in an HTTP header, so it must be printable ASCII without
+    spaces; an API key must also be at least MIN_API_KEY_LENGTH characters.
+    """
+    label = _LABELS[kind]
+    value = clean_secret(secret)
+    if not value:
+        return f"The {label} is empty."
+    if kind == "jwt" and value[:7].lower() == "bearer " and " " not in value[7:]:
+        return "Enter the token without the word 'Bearer' in front of it."
+    if any(char.isspace() for char in value):
+        return (
+            f"The {label} contains a space or a line break, which it cannot have. "
+            "Copy it again from the partner portal, exactly as shown."
+        )
+    if not all(33 <= ord(char) <= 126 for char in value):
+        return (
+            f"The {label} contains a character that cannot be sent (a control "
+            "character, an accented letter or an invisible character). Copy it "
+            "again from the partner portal, exactly as shown."
+        )
+    if kind == "api_key" and len(value) < MIN_API_KEY_LENGTH:
+        length = f"{len(value)} character{'s' if len(value) != 1 else ''}"
+        return (
+            f"The API key is only {length} long; SmartphoneKey API keys are 40 "
+            "letters and digits. Copy the whole key from the partner portal."
+        )
+    return None
+
+
+def _blank(char: str) -> bool:
+    return char.isspace() or char == _BYTE_ORDER_MARK
+
+
+def _usable(kind: CredentialKind, secret: str) -> str:
+    """The clean secret, or UnusableSecretError."""
+    problem = secret_problem(kind, secret)
+    if problem is not None:
+        raise UnusableSecretError(problem)
+    return clean_secret(secret)
+
+
 class SecretStore(Protocol):
     """What ``CredentialStore`` and ``SessionCredentialStore`` both offer."""
 
@@ -115,9 +184,10 @@ class CredentialStore:
             self._keyring()
 
     def save(self, profile: str, kind: CredentialKind, secret: str) -> None:
+        """Store ``clean_secret(secret)``; UnusableSecretError (a ValueError)
+        when ``secret_problem`` finds it cannot be sent."""
         _check_names(profile, kind)
-        if not secret:
-            raise ValueError(f"The {_LABELS[kind]} is empty.")
+        secret = _usable(kind, secret)
 
         with self._lock:
             backend = self._keyring()
@@ -237,9 +307,9 @@ class SessionCredentialStore:
         """Always available."""
 
     def save(self, profile: str, kind: CredentialKind, secret: str) -> None:
+        """As ``CredentialStore.save``: the clean secret, or UnusableSecretError."""
         _check_names(profile, kind)
-        if not secret:
-            raise ValueError(f"The {_LABELS[kind]} is empty.")
+        secret = _usable(kind, secret)
         with self._lock:
             self._secrets[profile, kind] = secret
 

@@ -14,18 +14,26 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 
+from spkey_desktop.api import Credentials
+from spkey_desktop.api.auth import auth_headers
 from spkey_desktop.credentials import (
     PART_SIZE,
     SERVICE_NAME,
     CredentialError,
     CredentialIncompleteError,
+    CredentialKind,
     CredentialStore,
     KeychainUnavailableError,
     SessionCredentialStore,
+    UnusableSecretError,
+    clean_secret,
     entry_name,
     part_entry_name,
+    secret_problem,
 )
 from tests.helpers.keychain_fixtures import (
     lookup,
@@ -130,25 +138,39 @@ def test_kinds_and_profiles_are_kept_apart(
 ) -> None:
     other = f"{profile_name}:jwt"  # a name built to collide with an entry name
     try:
-        credential_store.save(profile_name, "api_key", "key-one")
+        credential_store.save(profile_name, "api_key", "key-one-" + "1" * 32)
         credential_store.save(profile_name, "jwt", make_secret(2100))
-        credential_store.save(other, "api_key", "key-two")
+        credential_store.save(other, "api_key", "key-two-" + "2" * 32)
 
-        assert credential_store.load(profile_name, "api_key") == "key-one"
+        assert credential_store.load(profile_name, "api_key") == "key-one-" + "1" * 32
         assert credential_store.load(profile_name, "jwt") == make_secret(2100)
-        assert credential_store.load(other, "api_key") == "key-two"
+        assert credential_store.load(other, "api_key") == "key-two-" + "2" * 32
         assert credential_store.load(other, "jwt") is None
     finally:
         credential_store.delete(other)
 
 
 @pytest.mark.keychain
-def test_unicode_and_manifest_lookalike_secrets_round_trip(
+def test_a_manifest_lookalike_secret_round_trips(
     credential_store: CredentialStore, profile_name: str
 ) -> None:
-    for secret in ("klucz-zażółć-鍵", "spkey-desktop:parts:v1:3:10:abc"):
-        credential_store.save(profile_name, "api_key", secret)
-        assert credential_store.load(profile_name, "api_key") == secret
+    secret = "spkey-desktop:parts:v1:3:10:abc"
+    credential_store.save(profile_name, "api_key", secret)
+    assert credential_store.load(profile_name, "api_key") == secret
+
+
+@pytest.mark.keychain
+def test_the_keychain_gets_the_clean_secret_or_nothing(
+    credential_store: CredentialStore, profile_name: str
+) -> None:
+    key = "Ak9" * 13 + "Z"
+    credential_store.save(profile_name, "api_key", f"\ufeff{key}\r\n")
+    assert lookup(entry_name(profile_name, "api_key")) == key
+
+    for unusable in ("klucz-zażółć-鍵-0123456789", "x", f"{key[:20]} {key[20:]}"):
+        with pytest.raises(UnusableSecretError):
+            credential_store.save(profile_name, "api_key", unusable)
+    assert lookup(entry_name(profile_name, "api_key")) == key
 
 
 @pytest.mark.keychain
@@ -314,7 +336,7 @@ _LOCKED_KEYCHAIN_SCRIPT = textwrap.dedent(
     import secretstorage
     from spkey_desktop.credentials import CredentialStore, KeychainUnavailableError
 
-    CredentialStore().save("Prod", "api_key", "before-locking")
+    CredentialStore().save("Prod", "api_key", "before-locking-" + "0" * 26)
     secretstorage.get_default_collection(secretstorage.dbus_init()).lock()
     try:
         CredentialStore().save("Prod", "jwt", "SECRET-" + "x" * 3000)
@@ -379,6 +401,92 @@ def test_arguments_are_checked_before_any_keychain_call(
     with pytest.raises(ValueError, match="kind") as info:
         store.save("Prod", "password", "s3cret-value")  # type: ignore[arg-type]
     assert "s3cret-value" not in str(info.value)
+
+
+# --- secrets that can never be sent --------------------------------------------
+
+KEY = "Ak9" * 13 + "Z"  # 40 letters and digits, like an organization's key
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcGVyYXRvciJ9.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (KEY, KEY),
+        (f"\ufeff{KEY}\n", KEY),  # Notepad's byte-order mark
+        (f"  {KEY}\r\n", KEY),
+        (f"\ufeff \ufeff{KEY}\u00a0\t", KEY),
+        ("\ufeff\n", ""),
+    ],
+)
+def test_clean_secret_strips_blanks_and_byte_order_marks(raw: str, clean: str) -> None:
+    assert clean_secret(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("kind", "secret", "words"),
+    [
+        ("api_key", "", "The API key is empty."),
+        ("api_key", "\ufeff \r\n", "The API key is empty."),
+        ("jwt", " ", "The token (JWT) is empty."),
+        ("api_key", "x", "only 1 character long"),
+        ("api_key", "0123456789abcde", "only 15 characters long"),
+        ("api_key", "abc def-0123456789-0123456789", "space or a line break"),
+        ("api_key", KEY[:20] + "\n" + KEY[20:], "space or a line break"),
+        ("api_key", KEY[:20] + "\x00" + KEY[20:], "cannot be sent"),
+        ("api_key", KEY[:20] + "\x7f" + KEY[20:], "cannot be sent"),
+        ("api_key", KEY[:20] + "\u200b" + KEY[20:], "invisible character"),
+        ("api_key", KEY[:20] + "\ufeff" + KEY[20:], "cannot be sent"),
+        ("api_key", "klucz-zażółć-0123456789", "accented letter"),
+        ("jwt", "Bearer " + TOKEN, "without the word 'Bearer'"),
+        ("jwt", TOKEN[:10] + " " + TOKEN[10:], "space or a line break"),
+    ],
+)
+def test_secret_problem_refuses_what_cannot_be_sent(
+    kind: CredentialKind, secret: str, words: str
+) -> None:
+    problem = secret_problem(kind, secret)
+    assert problem is not None
+    assert words in problem
+    assert problem.endswith(".")
+    if len(secret.strip()) > 3:
+        assert secret.strip() not in problem
+        assert secret.strip()[:12] not in problem
+
+
+@pytest.mark.parametrize(
+    ("kind", "secret"),
+    [
+        ("api_key", KEY),
+        ("api_key", f"\ufeff{KEY}\r\n"),
+        ("api_key", "0123456789abcdef"),
+        ("jwt", TOKEN),
+        ("jwt", f"{TOKEN}\n"),
+    ],
+)
+def test_secret_problem_accepts_real_secrets(kind: CredentialKind, secret: str) -> None:
+    assert secret_problem(kind, secret) is None
+
+
+@given(st.text(), st.sampled_from(["api_key", "jwt"]))
+def test_a_secret_that_passes_can_be_sent(secret: str, kind: CredentialKind) -> None:
+    if secret_problem(kind, secret) is not None:
+        return
+    clean = clean_secret(secret)
+    both = Credentials(api_key=clean) if kind == "api_key" else Credentials(token=clean)
+    assert clean in "".join(auth_headers(both).values())
+
+
+def test_the_session_store_keeps_the_clean_secret_or_refuses() -> None:
+    store = SessionCredentialStore()
+    store.save("Prod", "api_key", f"\ufeff{KEY}\r\n")
+    assert store.load("Prod", "api_key") == KEY
+
+    with pytest.raises(UnusableSecretError, match="only 1 character long") as info:
+        store.save("Prod", "api_key", "x")
+    assert isinstance(info.value, CredentialError)
+    assert isinstance(info.value, ValueError)
+    assert store.load("Prod", "api_key") == KEY
 
 
 def test_keychain_errors_are_credential_errors() -> None:

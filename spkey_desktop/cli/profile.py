@@ -25,6 +25,8 @@ from spkey_desktop.credentials import (
     CredentialKind,
     CredentialStore,
     KeychainUnavailableError,
+    clean_secret,
+    secret_problem,
 )
 from spkey_desktop.paths import AppPaths
 from spkey_desktop.settings import (
@@ -254,10 +256,10 @@ def _ask(kind: CredentialKind, profile: str, line: int) -> str:
                 EXIT_USAGE,
             )
         secret = text
-    secret = secret.strip()
-    if not secret:
-        raise _Refused(f"The {label} is empty.", EXIT_USAGE)
-    return secret
+    problem = secret_problem(kind, secret)
+    if problem is not None:
+        raise _Refused(problem, EXIT_USAGE)
+    return clean_secret(secret)
 
 
 def _status(

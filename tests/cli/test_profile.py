@@ -32,6 +32,7 @@ from tests.helpers.keychain_fixtures import (
 pytestmark = pytest.mark.keychain
 
 API_KEY = "Ak9" * 13 + "Z"  # 40 characters, like an organization's key
+OTHER_KEY = "Bq7" * 13 + "Y"
 LOCAL = "http://127.0.0.1:8787"
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -238,6 +239,49 @@ def test_add_refuses_an_unsafe_address_before_asking_for_secrets(
     assert stored_entries(prefix=f"{profile_name}:") == {}
 
 
+def test_add_stores_a_key_without_the_byte_order_mark_and_line_break(
+    tmp_path: Path, profile_name: str
+) -> None:
+    # A key saved by Notepad starts with a byte-order mark; Windows ends lines
+    # with CR LF.
+    result = cli(
+        tmp_path,
+        "add",
+        profile_name,
+        "--url",
+        LOCAL,
+        "--auth",
+        "api_key",
+        stdin=f"\ufeff{API_KEY}\r\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert lookup(f"{profile_name}:api_key") == API_KEY
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("abc def\n", "The API key contains a space or a line break"),
+        ("x\n", "The API key is only 1 character long"),
+        (f"{API_KEY[:20]}\x07{API_KEY[20:]}\n", "a character that cannot be sent"),
+        (f"{API_KEY[:20]}é{API_KEY[20:]}\n", "a character that cannot be sent"),
+    ],
+)
+def test_add_refuses_a_key_that_can_never_be_sent(
+    tmp_path: Path, profile_name: str, stdin: str, message: str
+) -> None:
+    result = cli(
+        tmp_path, "add", profile_name, "--url", LOCAL, "--auth", "api_key", stdin=stdin
+    )
+
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert API_KEY[:12] not in result.stderr
+    assert stored_entries(prefix=f"{profile_name}:") == {}
+    assert not (tmp_path / "config" / "settings.json").exists()
+
+
 @pytest.mark.parametrize(
     ("stdin", "message"),
     [
@@ -441,13 +485,13 @@ def test_remove_deletes_settings_and_keychain_entries(
         "both",
         stdin=f"{API_KEY}\n{make_secret(4000)}\n",
     )
-    cli(tmp_path, "add", other, "--url", LOCAL, "--auth", "api_key", stdin="other-key")
+    cli(tmp_path, "add", other, "--url", LOCAL, "--auth", "api_key", stdin=OTHER_KEY)
 
     result = cli(tmp_path, "remove", active)
 
     assert result.returncode == 0, result.stderr
     assert stored_entries(prefix=f"{active}:") == {}
-    assert lookup(f"{other}:api_key") == "other-key"
+    assert lookup(f"{other}:api_key") == OTHER_KEY
     assert listed(tmp_path) == {other: ["", LOCAL, "api_key", "stored", "-"]}
     assert settings_json(tmp_path)["active_profile"] is None
 
@@ -514,7 +558,7 @@ def test_home_option_wins_over_the_environment(
     env = {"SPKEY_DESKTOP_HOME": str(from_env)}
     first, second = new_profile_name(), new_profile_name()
 
-    cli(None, "add", first, "--url", LOCAL, "--auth", "api_key", stdin="k1", env=env)
+    cli(None, "add", first, "--url", LOCAL, "--auth", "api_key", stdin=API_KEY, env=env)
     cli(
         explicit,
         "add",
@@ -523,7 +567,7 @@ def test_home_option_wins_over_the_environment(
         LOCAL,
         "--auth",
         "api_key",
-        stdin="k2",
+        stdin=OTHER_KEY,
         env=env,
     )
 
