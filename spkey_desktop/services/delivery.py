@@ -34,6 +34,7 @@ from spkey_desktop.api.models import CreateUserResult, PlateCommandResult
 from spkey_desktop.store.outbox import (
     AddPlate,
     Change,
+    CreateUser,
     OutboxCounts,
     OutboxEntry,
     RemovePlate,
@@ -150,18 +151,45 @@ def classify(change: Change, error: ApiError) -> Failure:
 
 
 async def send_change(client: SpkeyClient, change: Change) -> Answer:
-    """The API call that carries out ``change``."""
+    """The API calls that carry out ``change``."""
     if isinstance(change, AddPlate):
         return await client.add_plate(change.user_id, change.plate, change.label)
     if isinstance(change, RemovePlate):
         return await client.remove_plate(change.user_id, change.plate)
-    return await client.create_user(
+    return await _create_user(client, change)
+
+
+async def _create_user(client: SpkeyClient, change: CreateUser) -> CreateUserResult:
+    """CreateUser, then UpdatePhoneNumber when the change has a phone number.
+
+    CreateUser checks a phone number but does not store it, so without the
+    second call a by-phone lookup would not find the user (and the operator
+    would create a duplicate). The number is set also when the user existed
+    already (200, event null): a replay of a change whose first attempt ended
+    between the two calls. Setting the number the user has changes nothing.
+    """
+    result = await client.create_user(
         change.user_id,
         email=change.email or None,
         first_name=change.first_name or None,
         last_name=change.last_name or None,
         phone_number=change.phone or None,
     )
+    if change.phone:
+        try:
+            await client.update_phone_number(change.user_id, change.phone)
+        except (InvalidInputError, AlreadyExistsError) as error:
+            # Not "already done": the user is there, without the number.
+            said = f' ("{error.server_message}")' if error.server_message else ""
+            raise InvalidInputError(
+                f"The user was created, but the server refused to store the phone "
+                f"number {change.phone}{said}. Look the number up: it may belong "
+                "to another user.",
+                status=error.status,
+                server_message=error.server_message,
+                error_code=error.error_code,
+            ) from error
+    return result
 
 
 class Gate:

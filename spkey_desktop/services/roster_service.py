@@ -181,8 +181,9 @@ class RosterService:
         the new user meanwhile, behind it).
         """
         user_id = str(uuid.uuid4())
-        # CreateUser validates a phone number but does not store it; what the
-        # operator typed is kept so the roster can still find the user.
+        # Shown as typed until the server answers. CreateUser does not store a
+        # phone number: the outbox sends UpdatePhoneNumber after it (see
+        # delivery.send_change), so a by-phone lookup finds the user again.
         typed = RosterUser(user_id, email, phone, first_name, last_name)
         self._store.save(typed)
         change = CreateUser(user_id, email, phone, first_name, last_name)
@@ -243,6 +244,8 @@ class RosterService:
         return RosterUser(
             user_id=user_id,
             email=profile.email or "",
+            # Users created before the app sent UpdatePhoneNumber have their
+            # number only in the roster: CreateUser did not store it.
             phone=profile.phone_number or (previous.phone if previous else ""),
             first_name=profile.first_name or "",
             last_name=profile.last_name or "",

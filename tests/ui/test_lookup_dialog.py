@@ -80,6 +80,50 @@ def test_creating_a_user_takes_an_explicit_confirmation(qtbot, window_env) -> No
     assert created.email == "new.driver@example.com"
 
 
+def test_a_user_created_by_phone_is_found_by_that_phone(qtbot, window_env) -> None:
+    org = window_env.org.org_id
+    before = window_env.server.users.count(org)
+    dialog = open_lookup(qtbot, window_env)
+    qtbot.keyClicks(dialog.query_edit, "+48 511 222 333")
+    dialog.find_button.click()
+    qtbot.waitUntil(dialog.create_button.isVisible)
+    dialog.create_button.click()
+    qtbot.keyClicks(dialog.first_name_edit, "Phone")
+    dialog.create_button.click()
+
+    window = window_env.window
+    qtbot.waitUntil(lambda: find_top_level(LookupDialog) is None, timeout=10000)
+    seeded = set(window_env.users.values())
+    qtbot.waitUntil(lambda: window.panel.selected_user().user_id not in seeded)
+    created_id = window.panel.selected_user().user_id
+    window_env.select(qtbot, "anna")
+
+    # The same number again, written another way: found, not offered to create.
+    window.lookup_action.trigger()
+    qtbot.waitUntil(lambda: find_top_level(LookupDialog) is not None)
+    again = find_top_level(LookupDialog)
+    qtbot.keyClicks(again.query_edit, "0048 511 222 333")
+    again.find_button.click()
+    qtbot.waitUntil(
+        lambda: (
+            find_top_level(LookupDialog) is None
+            or "Nobody" in again.message_label.text()
+        ),
+        timeout=10000,
+    )
+    message = ""
+    if find_top_level(LookupDialog) is not None:
+        message = again.message_label.text()
+        again.reject()
+    assert message == ""
+
+    qtbot.waitUntil(lambda: window.panel.selected_user().user_id == created_id)
+    assert window_env.server.users.count(org) == before + 1
+    on_server = window_env.server.users.find(org, phone="+48511222333")
+    assert on_server is not None
+    assert on_server.user_id == created_id
+
+
 def test_a_malformed_phone_number_is_explained(qtbot, window_env) -> None:
     dialog = open_lookup(qtbot, window_env)
     qtbot.keyClicks(dialog.query_edit, "501 002 003")
