@@ -105,6 +105,14 @@ def search_text(user: RosterUser) -> str:
     return "\n".join(parts).casefold()
 
 
+# Plain ints: data() runs for every cell painted, and comparing an int with
+# an int is cheaper than with an enum member.
+_COLUMNS = tuple(RosterColumn)
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+
+
 class RosterTableModel(QAbstractTableModel):
     """The roster's users, one row each, addressed by user id."""
 
@@ -137,19 +145,25 @@ class RosterTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._users):
+        if not index.isValid():
             return None
-        user = self._users[index.row()]
-        column = RosterColumn(index.column())
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row: int, column: int, role: int) -> object:
+        """What ``data`` answers for a cell, without a model index: the search
+        proxy asks this directly, for hundreds of cells at every repaint."""
+        if not 0 <= row < len(self._users):
+            return None
+        user = self._users[row]
+        if role == _DISPLAY:
+            return self._display(user, _COLUMNS[column])
         if role == RECORD_ROLE:
             return user
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(user, column)
         if role == SORT_ROLE:
-            return self._sort_key(user, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == RosterColumn.PLATES:
+            return self._sort_key(user, _COLUMNS[column])
+        if role == _ALIGNMENT and column == RosterColumn.PLATES:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == RosterColumn.REFRESHED:
+        if role == _TOOLTIP and column == RosterColumn.REFRESHED:
             return format_date(user.fetched_at)
         return None
 

@@ -54,6 +54,10 @@ class SearchSource(Protocol):
 
     def sort_key(self, row: int, column: int) -> Any: ...
 
+    def cell(self, row: int, column: int, role: int) -> object:
+        """What the model's ``data`` answers for a cell."""
+        ...
+
 
 def compact(needle: str) -> str:
     """``needle`` as a canonical plate: "ab 12-3", "ＡＢ１２３" and "АВ123"
@@ -123,10 +127,10 @@ class RosterFilterProxy(QAbstractTableModel):
         return self._source.columnCount()
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        source = self.mapToSource(index)
-        if not source.isValid() or self._source is None:
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._rows):
             return None
-        return self._source.data(source, role)
+        return self._searchable().cell(self._source_row(row), index.column(), role)
 
     def headerData(
         self,
