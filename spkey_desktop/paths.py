@@ -23,6 +23,11 @@ HOME_ENV = "SPKEY_DESKTOP_HOME"
 DIR_MODE = 0o700
 
 
+class HomeFolderError(OSError):
+    """A folder the app keeps its files in cannot be used (a file is in the way,
+    or it cannot be created); the text is a sentence naming it."""
+
+
 @dataclass(frozen=True)
 class AppPaths:
     config_dir: Path
@@ -84,11 +89,54 @@ class AppPaths:
     def all(self) -> tuple[Path, ...]:
         return (self.config_dir, self.data_dir, self.log_dir, self.cache_dir)
 
-    def ensure(self) -> AppPaths:
-        """Create the folders (and missing parents); make them private to the user."""
+    def check(self) -> AppPaths:
+        """Raise HomeFolderError when a file stands where one of the folders, or
+        a folder above it, should be; creates nothing."""
         for folder in self.all():
-            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-            # mkdir's mode is filtered by the umask and ignored for an existing
-            # folder, so set it explicitly. On Windows chmod only affects read-only.
-            folder.chmod(DIR_MODE)
+            blocker = _file_in_the_way(folder)
+            if blocker is not None:
+                raise HomeFolderError(_blocked(folder, blocker))
         return self
+
+    def ensure(self) -> AppPaths:
+        """Create the folders (and missing parents); make them private to the user.
+
+        Raises HomeFolderError, with a sentence naming the folder, when one
+        cannot be created or used.
+        """
+        self.check()
+        for folder in self.all():
+            try:
+                folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+                # mkdir's mode is filtered by the umask and ignored for an existing
+                # folder, so set it explicitly. On Windows chmod only affects
+                # read-only.
+                folder.chmod(DIR_MODE)
+            except OSError as error:
+                blocker = _file_in_the_way(folder)
+                reason = (
+                    _blocked(folder, blocker)
+                    if blocker is not None
+                    else f"The folder {folder} cannot be created or used "
+                    f"({error.strerror or error}). Choose another home folder "
+                    f"(--home or {HOME_ENV}), or check the permissions of the "
+                    "folders above it."
+                )
+                raise HomeFolderError(reason) from error
+        return self
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The first of ``folder`` and its parents that exists but is no folder."""
+    for candidate in (*reversed(folder.parents), folder):
+        if candidate.exists() and not candidate.is_dir():
+            return candidate
+    return None
+
+
+def _blocked(folder: Path, blocker: Path) -> str:
+    return (
+        f"{blocker} is a file, not a folder, so spkey-desktop cannot keep its "
+        f"files in {folder}. Choose another home folder (--home or {HOME_ENV}), "
+        "or move the file away."
+    )

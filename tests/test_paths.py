@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from spkey_desktop.paths import APP_NAME, HOME_ENV, AppPaths
+from spkey_desktop.paths import APP_NAME, HOME_ENV, AppPaths, HomeFolderError
 
 
 def test_home_holds_all_four_folders(tmp_path: Path) -> None:
@@ -112,3 +112,38 @@ def test_ensure_makes_existing_folders_private_and_keeps_their_files(
 
     assert _mode(paths.config_dir) == 0o700
     assert kept.read_text() == "{}"
+
+
+# --- a home folder that cannot be one --------------------------------------------
+
+
+def test_ensure_names_the_file_in_the_way(tmp_path: Path) -> None:
+    home = tmp_path / "notes.txt"
+    home.write_text("not a folder")
+
+    with pytest.raises(HomeFolderError) as caught:
+        AppPaths.under(home).ensure()
+
+    sentence = str(caught.value)
+    assert f"{home} is a file, not a folder" in sentence
+    assert str(home / "config") in sentence
+    assert sentence.endswith(".")
+    assert isinstance(caught.value, OSError)
+    assert home.read_text() == "not a folder"
+
+
+def test_ensure_names_a_file_deeper_in_the_path(tmp_path: Path) -> None:
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "data").write_text("")
+
+    with pytest.raises(HomeFolderError, match="data is a file, not a folder"):
+        AppPaths.under(tmp_path / "home").ensure()
+
+
+def test_check_finds_the_file_and_creates_nothing(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(HomeFolderError):
+        AppPaths.under(tmp_path / "file" / "deeper").check()
+
+    AppPaths.under(tmp_path / "fresh").check()
+    assert not (tmp_path / "fresh").exists()

@@ -5,7 +5,8 @@ process list): ``add`` reads them from standard input, one line each, API key
 first, or asks for them at the terminal. They go to the keychain only.
 
 Exit status: 0 done; 1 refused or failed (the profile exists, is missing, the
-keychain could not be used); 2 wrong input (name, address, CA file, secrets).
+keychain could not be used); 2 wrong input (name, address, CA file, secrets, a
+home folder that cannot be one).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from spkey_desktop.credentials import (
     clean_secret,
     secret_problem,
 )
-from spkey_desktop.paths import AppPaths
+from spkey_desktop.paths import AppPaths, HomeFolderError
 from spkey_desktop.settings import (
     AUTH_METHODS,
     ConnectionProfile,
@@ -106,6 +107,9 @@ def _guarded(command: Any) -> Any:
         except _Refused as refusal:
             print(f"spkey-desktop profile: {refusal}", file=sys.stderr)
             return refusal.status
+        except HomeFolderError as error:
+            print(f"spkey-desktop profile: {error}", file=sys.stderr)
+            return EXIT_USAGE
         return status
 
     return run
@@ -164,7 +168,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    settings = _load(SettingsStore(AppPaths.resolve(args.home).config_dir))
+    paths = AppPaths.resolve(args.home).check()
+    settings = _load(SettingsStore(paths.config_dir))
     if not settings.profiles:
         print(
             "No connection profiles. Add one with: spkey-desktop profile add NAME "
@@ -199,7 +204,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    store = SettingsStore(AppPaths.resolve(args.home).config_dir)
+    store = SettingsStore(AppPaths.resolve(args.home).check().config_dir)
     settings = _load(store)
     if settings.profile(args.name) is None:
         names = ", ".join(repr(p.name) for p in settings.profiles) or "none"
