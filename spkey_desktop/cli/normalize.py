@@ -4,20 +4,28 @@ Shows, without opening the window, the canonical form the add-plate dialog
 would send for each plate, with the same sentences. Operators use it to see
 why a plate "looks right" but never opens the gate; scripts that prepare a
 bulk import use ``--json``. The exit status is 1 when any plate has nothing
-left to store, so a script can stop before sending a bad list.
+left to store, so a script can stop before sending a bad list, and 141 when
+standard output is closed before everything is written (``| head -1``): what
+a shell reports for a process ended by SIGPIPE, so that it is not mistaken for
+"a plate is invalid".
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import os
 import sys
 from typing import Any
 
 from spkey_desktop.plates import CanonicalPlate, canonicalize
 
 _ARROW = "→"
+
+#: 128 + SIGPIPE (13): the status of a process ended by a closed pipe.
+EXIT_OUTPUT_CLOSED = 141
 
 
 def add_parser(subparsers: Any) -> None:
@@ -26,7 +34,9 @@ def add_parser(subparsers: Any) -> None:
         help="show the canonical form the app would store for each plate",
         description="Show the canonical form the app would store for each plate, "
         "what was changed to get it, and anything to check. Exits with 1 when "
-        "a plate has no letters or digits left.",
+        "a plate has no letters or digits left, and with 141 when the output "
+        "is closed before it is all written (as by '| head -1'), as a process "
+        "ended by SIGPIPE does.",
     )
     parser.add_argument(
         "plates",
@@ -48,9 +58,24 @@ def _run(args: argparse.Namespace) -> int:
     results = [canonicalize(text) for text in args.plates]
 
     _prepare_stdout(utf8=args.json)
-    for result in results:
-        print(_as_json(result) if args.json else _as_text(result))
+    try:
+        for result in results:
+            print(_as_json(result) if args.json else _as_text(result))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone (head -1 has its line): stop quietly.
+        _discard_stdout()
+        return EXIT_OUTPUT_CLOSED
     return 0 if all(result.valid for result in results) else 1
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so that what is still in its
+    buffer does not fail again, with a traceback, when Python exits."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _prepare_stdout(*, utf8: bool) -> None:

@@ -152,3 +152,44 @@ def test_python_dash_m_runs_the_same_command() -> None:
 
     assert done.returncode == 0, done.stderr
     assert json_lines(done.stdout)[0]["plate"] == "AB1"
+
+
+def _first_line_then_hang_up(*args: str) -> tuple[bytes, int, bytes]:
+    """``spkey-desktop normalize ARGS | head -1``: read one line, close the pipe."""
+    assert COMMAND is not None, "spkey-desktop is not on PATH: is the app installed?"
+    with subprocess.Popen(
+        [COMMAND, "normalize", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as child:
+        assert child.stdout is not None
+        assert child.stderr is not None
+        first = child.stdout.readline()
+        child.stdout.close()
+        stderr = child.stderr.read()
+        status = child.wait(timeout=60)
+    return first, status, stderr
+
+
+def test_a_reader_that_stops_early_ends_it_quietly_with_141() -> None:
+    # 20,000 plates fill far more than a pipe's buffer: the writes after
+    # "head -1" hung up fail with EPIPE.
+    plates = [f"AB{n}" for n in range(1, 20_001)]
+
+    for args in (plates, ["--json", *plates]):
+        first, status, stderr = _first_line_then_hang_up(*args)
+
+        assert b"AB1" in first
+        assert stderr == b""
+        assert status == 141  # as a shell reports a process ended by SIGPIPE
+
+
+def test_the_help_explains_status_141() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "spkey_desktop", "normalize", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "141" in " ".join(done.stdout.split())
