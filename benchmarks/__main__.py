@@ -162,6 +162,8 @@ def _print(results: list[Result]) -> None:
 
 def _value(value: float, unit: str) -> str:
     if unit == "s":
+        if value < 0.001:
+            return f"{value * 1e6:.0f} us"
         return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
     if unit == "x":
         return f"{value:.1f}x"

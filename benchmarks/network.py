@@ -18,6 +18,7 @@ Run by the driver: ``python -m benchmarks.network USERS SAMPLE``.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -98,13 +99,16 @@ async def _measure(
 
     before = server.requests()
     lag = LoopLag().start()
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     await window.refresh_now()
     elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu
     worst = lag.stop()
     requests = server.requests() - before
     in_flight = 2 * DEFAULT_REFRESH_CONCURRENCY
     results += _compare("refresh", elapsed, sequential, requests, in_flight, worst)
+    results.append(_cpu("refresh", cpu, elapsed, requests))
 
     # -- import ------------------------------------------------------------------
     lanes = SendPolicy().concurrency
@@ -163,16 +167,35 @@ async def _import(
         service, preview, ImportOptions(), on_users=lambda u: show_users(panel, u)
     )
     lag = LoopLag().start()
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     report = await run.run()
     elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu
     worst = lag.stop()
     requests = server.requests() - before
     sent = report.count(Outcome.SENT)
     assert sent == len(users), report.summary()
     results = [Result("import.preview", previewed, "s", note=f"{len(users)} rows")]
     results += _compare("import", elapsed, sequential, requests, 2 * lanes, worst)
+    results.append(_cpu("import", cpu, elapsed, requests))
     return results
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (the client side) so far."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _cpu(name: str, cpu: float, elapsed: float, requests: int) -> Result:
+    return Result(
+        f"{name}.client_cpu",
+        cpu,
+        "s",
+        note=f"{cpu / elapsed:.0%} of the time, "
+        f"{cpu / requests * 1000:.2f} ms a request",
+    )
 
 
 def _compare(
