@@ -73,7 +73,7 @@ class SingleInstance(QObject):
 
     def activate_first(self, timeout_ms: int = 5000) -> bool:
         """Ask the app holding the folder to bring its window forward."""
-        socket = QLocalSocket(self)
+        socket = QLocalSocket()  # ours alone: gone when this returns
         socket.connectToServer(self.name)
         if not socket.waitForConnected(timeout_ms):
             log.warning("No answer from the running app: %s", socket.errorString())
@@ -89,13 +89,21 @@ class SingleInstance(QObject):
             self._server = None
         self._lock.unlock()
 
+    # Slots are methods, not lambdas holding ``self``: a lambda kept by a
+    # child's signal makes a reference cycle, and the garbage collector may
+    # then delete this object (and the sockets under it) while Qt is
+    # delivering an event to one of them.
+
     def _accept(self) -> None:
         assert self._server is not None
         while (connection := self._server.nextPendingConnection()) is not None:
-            connection.readyRead.connect(lambda c=connection: self._read(c))
+            connection.readyRead.connect(self._read)
             connection.disconnected.connect(connection.deleteLater)
 
-    def _read(self, connection: QLocalSocket) -> None:
+    def _read(self) -> None:
+        connection = self.sender()
+        if not isinstance(connection, QLocalSocket):
+            return
         if bytes(connection.readAll().data()).startswith(ACTIVATE.strip()):
             log.debug("Another start on this data folder: showing the window")
             self._on_activate()
