@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import socketserver
 import threading
@@ -29,6 +30,7 @@ from spkey_desktop.server.routes import Api, Request
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 IDLE_TIMEOUT_S = 60.0
 
 
@@ -239,11 +241,12 @@ class _Handler(BaseHTTPRequestHandler):
         total = 0
         while True:
             line = self.rfile.readline(1024).split(b";")[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
+            # Hex digits only: int(line, 16) also reads "-1" (and then read(-1)
+            # would read until the client hangs up), "+5", "0x5" and "1_0".
+            if _CHUNK_SIZE.fullmatch(line) is None:
                 self.close_connection = True
                 return command_error(400, "Malformed chunked body.")
+            size = int(line, 16)
             total += size
             if total > MAX_BODY_BYTES:
                 self.close_connection = True

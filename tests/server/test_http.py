@@ -79,6 +79,37 @@ def test_a_chunked_body_is_read(
     conn.close()
 
 
+@pytest.mark.parametrize(
+    "size_line",
+    [b"-1", b"-0", b"+5", b"0x5", b"1_0", b"", b"5 5", b"\xd9\xa5"],
+    ids=["-1", "-0", "+5", "0x5", "1_0", "empty", "5 5", "arabic five"],
+)
+def test_a_chunk_size_that_is_not_hex_digits_is_refused_at_once(
+    local_server: LocalServer, local_org: Organization, size_line: bytes
+) -> None:
+    # int(x, 16) reads all of these; -1 made the server read until hang-up,
+    # with no size limit and no answer.
+    user_id = local_server.create_user(local_org.org_id)
+    head = (
+        f"POST /users/{user_id}/AddLicensePlate HTTP/1.1\r\nHost: x\r\n"
+        f"X-API-Key: {local_org.api_key}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    with closing(
+        socket.create_connection((local_server.config.host, local_server.port))
+    ) as sock:
+        sock.settimeout(3)
+        sock.sendall(head + size_line + b'\r\n{"plate": "AB1"}\r\n')
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, "the server hung up without answering"
+            answer += chunk
+
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert local_server.plates_of(user_id) == []
+
+
 def test_unknown_paths_and_wrong_methods(api: httpx.Client) -> None:
     missing = api.get("/users/x/nothing-here")
     wrong_method = api.get("/users/x/AddLicensePlate")
