@@ -48,6 +48,9 @@ from spkey_desktop.server.users import (
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+# Far beyond any camera's history, and small enough that the offset of its
+# events fits SQLite's 64-bit integers.
+MAX_PAGE = 1_000_000_000
 
 
 class BadRequest(Exception):
@@ -70,8 +73,17 @@ class Request:
             payload = json.loads(self.body or b"null")
         except (ValueError, UnicodeDecodeError) as error:
             raise BadRequest("The body is not valid JSON.") from error
+        except RecursionError:
+            raise BadRequest("The body is nested too deeply.") from None
         if not isinstance(payload, dict):
             raise BadRequest("The body must be a JSON object.")
+        # TODO(#2): the real service's answer to these is unknown; 400 is what
+        # a malformed body gets everywhere else.
+        if _holds_lone_surrogate(payload):
+            raise BadRequest(
+                "The body contains an escaped lone UTF-16 surrogate "
+                "(\\ud800-\\udfff), which is not a character."
+            )
         return payload
 
 
@@ -274,7 +286,8 @@ class Api:
             return query_not_found("Camera not found")
 
         # A bad date filter is refused (silently dropping it would answer the
-        # wrong period); a bad page number is clamped and echoed back instead.
+        # wrong period); a bad page number is clamped and echoed back instead,
+        # except one too large to address any event, which is refused.
         # TODO(#2): the real service's answer to a malformed from/to is unknown.
         bounds: dict[str, int | None] = {}
         for name in ("from", "to"):
@@ -283,6 +296,8 @@ class Api:
             if raw is not None and bounds[name] is None:
                 return command_error(400, f"'{name}' is not an ISO-8601 timestamp.")
         page = max(1, _int(request.arg("page"), 1))
+        if page > MAX_PAGE:
+            return command_error(400, f"'page' must be at most {MAX_PAGE}.")
         size = min(
             MAX_PAGE_SIZE, max(1, _int(request.arg("pageSize"), DEFAULT_PAGE_SIZE))
         )
@@ -409,6 +424,26 @@ def _create_user_fields(body: dict[str, Any], path_id: str) -> dict[str, Any]:
         "first_name": body.get("firstName") or None,
         "last_name": body.get("lastName") or None,
     }
+
+
+def _holds_lone_surrogate(payload: object) -> bool:
+    """Whether a string anywhere in ``payload`` (keys too) holds half of a
+    UTF-16 pair: JSON can escape one, and SQLite cannot store it."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _int(raw: str | None, default: int) -> int:

@@ -53,7 +53,7 @@ OWN_SHAPES: dict[tuple[int, str], str] = {
     (502, "*"): "injected proxy failure: an HTML page",
     (503, "*"): "injected proxy failure: an HTML page",
     (504, "*"): "injected proxy failure: an HTML page",
-    (400, "/cameras/{id}/lpr-events"): "from/to not ISO-8601: {error, message}",
+    (400, "/cameras/{id}/lpr-events"): "bad from/to, page too large: {error, message}",
     (400, "/users/{id}/UpdatePhoneNumber"): (
         "a malformed body or number, or another user's number: {error, message}"
     ),

@@ -125,6 +125,27 @@ def test_page_size_is_capped_at_100_and_bad_paging_falls_back(
     assert nonsense["pageSize"] == 1
 
 
+@pytest.mark.parametrize(
+    "page", ["99999999999999999999", "9223372036854775807", "1000000001"]
+)
+def test_a_page_beyond_any_listing_is_400_not_500(
+    api: httpx.Client, camera: Camera, page: str
+) -> None:
+    reply = api.get("/cameras/cam-gate/lpr-events", params={"page": page})
+
+    assert reply.status_code == 400
+    assert set(reply.json()) == {"error", "message"}
+    assert "page" in reply.json()["message"]
+
+
+def test_the_last_page_number_allowed_answers_an_empty_page(
+    api: httpx.Client, camera: Camera
+) -> None:
+    page = events_page(api, page=1_000_000_000, pageSize=100)
+    assert page["events"] == []
+    assert page["hasMore"] is False
+
+
 def test_from_and_to_are_inclusive(api: httpx.Client, camera: Camera) -> None:
     page = events_page(
         api,

@@ -213,6 +213,49 @@ def test_add_validates_its_body(api: httpx.Client, user_id: str) -> None:
         assert set(reply.json()) == {"error", "message"}
 
 
+LONE_SURROGATE_BODIES = {
+    "in the plate": b'{"plate": "AB\\ud800"}',
+    "in the label": b'{"plate": "AB1", "label": "x\\udfff"}',
+    "in a key": b'{"plate": "AB1", "\\udc00": 1}',
+    "deep inside": b'{"plate": "AB1", "x": [[{"y": ["\\ud800"]}]]}',
+}
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [*LONE_SURROGATE_BODIES.values(), DEEP, b'{"plate": ' + DEEP + b"}"],
+    ids=[*LONE_SURROGATE_BODIES, "nested 100000 deep", "plate nested 100000 deep"],
+)
+@pytest.mark.parametrize("command", ["AddLicensePlate", "RemoveLicensePlate"])
+def test_bodies_no_plate_can_come_from_are_400_not_500(
+    api: httpx.Client,
+    local_server: LocalServer,
+    user_id: str,
+    command: str,
+    body: bytes,
+) -> None:
+    # A lone surrogate is no character: SQLite cannot store it. Too deep a
+    # nesting stops Python's JSON parser with RecursionError.
+    reply = api.post(f"/users/{user_id}/{command}", content=body)
+
+    assert reply.status_code == 400
+    assert set(reply.json()) == {"error", "message"}
+    assert local_server.user_version(user_id) == 1
+
+
+def test_create_user_refuses_a_lone_surrogate(
+    api: httpx.Client, local_server: LocalServer
+) -> None:
+    new_id = str(uuid.uuid4())
+    for field in ("firstName", "lastName", "email"):
+        body = f'{{"userId": "{new_id}", "{field}": "a\\ud800@example.com"}}'
+        reply = api.post(f"/users/{new_id}/CreateUser", content=body.encode())
+        assert reply.status_code == 400, field
+        assert set(reply.json()) == {"error", "message"}
+    assert local_server.users.get(new_id) is None
+
+
 def test_remove_answers_the_new_version_and_event(
     api: httpx.Client, user_id: str, local_server: LocalServer
 ) -> None:
