@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -76,6 +77,13 @@ Listener = Callable[[OutboxEvent], None]
 DeliveredHook = Callable[[Delivery], Awaitable[None]]
 
 _CLOSED_UNANSWERED = "The app closed before the server answered; it is sent again."
+
+
+def what_happened(error: ApiError) -> str:
+    """The first sentence of an error: what happened, without the advice that
+    follows it. A queued change needs no "try again" or "reload to check":
+    the sender tries again, and a repeat is harmless."""
+    return re.split(r"(?<=[.!?])\s+", error.user_message.strip(), maxsplit=1)[0]
 
 
 class OutboxSender:
@@ -381,7 +389,7 @@ class OutboxSender:
         if failure is Failure.UNREACHABLE:
             self._gate.unreachable(error, epoch)
             self._outbox.mark_retry(
-                entry.entry_id, error.user_message, self._gate.until
+                entry.entry_id, what_happened(error), self._gate.until
             )
             self._notify([entry.user_id])
             self._release_waiters()

@@ -8,11 +8,13 @@ a killed process therefore loses nothing: what was not answered is sent again
 at the next start (see ``services/outbox_sender.py``, which does the sending).
 
 The file is the roster's (one per connection profile), opened on a connection of
-its own: WAL journal, ``synchronous = FULL`` (a commit survives a power cut),
-a busy timeout, and ``BEGIN IMMEDIATE`` for every write, so a second writer,
-in this process or another, waits for the first instead of failing with
-"database is locked". The connection may be used from any thread (one lock
-guards it); each call is one short transaction.
+its own: WAL journal, ``synchronous = FULL`` for what the operator queues,
+cancels, retries or discards (such a commit survives a power cut; the sender's
+bookkeeping skips the sync, see ``_write``), a busy timeout, and ``BEGIN
+IMMEDIATE`` for every write, so a second writer, in this process or another,
+waits for the first instead of failing with "database is locked". The
+connection may be used from any thread (one lock guards it); each call is one
+short transaction.
 
 Public API::
 
@@ -45,9 +47,9 @@ Public API::
 
 Changes of one user are sent strictly in the order they were queued; changes of
 different users are independent. Code that queues changes while the window runs
-(bulk import) should go through ``OutboxSender.enqueue_many``, which writes here
-and then wakes the sender and tells the window; writing here directly is picked
-up at the sender's next wake-up or start.
+(bulk import) should go through ``RosterService.sender.enqueue_many``, which
+writes here, wakes the sender and tells the window; writing here directly is
+picked up at the sender's next wake-up or start.
 
 Nothing here holds a credential: entries carry user ids, plates, labels, names,
 e-mail addresses and phone numbers, and error sentences meant for the operator.
@@ -67,6 +69,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+# TODO(#4): the calls run on the caller's thread, the event loop's in the
+# window. A write that has to wait for another process's write lock (a second
+# copy of the app is refused, but a script or an import in another process is
+# not) holds the loop for that wait, up to the busy timeout.
 BUSY_TIMEOUT_S = 10.0
 
 _SCHEMA = """
