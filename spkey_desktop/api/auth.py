@@ -45,7 +45,7 @@ def auth_headers(credentials: Credentials) -> dict[str, str]:
     if credentials.is_empty:
         raise UnauthorizedError(
             "No API key or token is set. Enter the organization's SmartphoneKey "
-            "API key in Settings and try again."
+            "API key in the connection profile and try again."
         )
 
     headers: dict[str, str] = {}
@@ -63,6 +63,6 @@ def _header_value(value: str, what: str) -> str:
         raise UnauthorizedError(
             f"The stored {what} contains characters that cannot be sent (such as "
             f"spaces, line breaks or accented letters). Enter the {what} again in "
-            "Settings, copied exactly from the partner portal."
+            "the connection profile, copied exactly from the partner portal."
         )
     return value

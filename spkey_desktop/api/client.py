@@ -50,7 +50,7 @@ _REDACTED_LOGGERS = (LOGGER_NAME, *HTTP_STACK_LOGGERS)
 class SpkeyClient:
     """Typed async access to the endpoints listed in docs/api-brief.md.
 
-    ``credentials`` is called before every request (so a key changed in Settings
+    ``credentials`` is called before every request (so a key changed in the profile
     applies at once) and must return quickly: read the keychain beforehand.
     ``verify`` replaces the TLS trust (default: the operating system's trust
     store); ``transport`` replaces httpx's network layer (default: httpx's own).
@@ -250,7 +250,7 @@ class SpkeyClient:
         operation = Operation(
             "GetMyCameras",
             not_found="The camera list is not available on this server. Check the "
-            "server address in Settings.",
+            "server address in the connection profile.",
         )
         return await self._transport.call(
             operation, "GET", "/cameras/my", cameras_from_json

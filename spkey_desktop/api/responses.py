@@ -256,7 +256,8 @@ def _classify(
     if status == 401:
         return UnauthorizedError, (
             f"The server did not accept the API key or token{said}. Check the key in "
-            "Settings; if it was rotated in the partner portal, enter the new one."
+            "the connection profile; if it was rotated in the partner portal, enter "
+            "the new one."
         )
     if status == 403:
         return ForbiddenError, (
@@ -352,11 +353,11 @@ def _redirected(status: int, location: str) -> RedirectedError:
             f"The server answered that it has moved to {location} (HTTP {status}). "
             "The app does not follow redirects, so that the API key is only sent "
             "to the address you chose. If you trust the new address, enter it as "
-            "the server address in Settings."
+            "the server address in the connection profile."
         )
     else:
         sentence = (
             f"The server answered with a redirect (HTTP {status}) but named no new "
-            "address. Check the server address in Settings."
+            "address. Check the server address in the connection profile."
         )
     return RedirectedError(sentence, status=status, location=location)

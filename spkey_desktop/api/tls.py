@@ -126,7 +126,8 @@ def refused_certificate_sentence(
     if failure.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
         return (
             f"The certificate that {host} presented{by} is for another server name. "
-            "Check the server address in Settings; if it is right, the server's "
+            "Check the server address in the connection profile; if it is right, "
+            "the server's "
             "administrator must fix its certificate.",
             issuer,
         )

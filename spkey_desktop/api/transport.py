@@ -372,7 +372,8 @@ class ApiTransport:
         except ValueError:
             raise UnexpectedResponseError(
                 f"The server's answer could not be read (HTTP {answer.status}, "
-                "not JSON). Check that the server address in Settings points at the "
+                "not JSON). Check that the server address in the connection profile "
+                "points at the "
                 "SmartphoneKey API.",
                 status=answer.status,
             ) from None
@@ -411,7 +412,8 @@ class ApiTransport:
         if isinstance(exc, httpx.ConnectError) and _is_tls_failure(exc):
             sentence = (
                 f"A secure connection to {host} could not be established. Check the "
-                "server address in Settings, and that this computer's date and time "
+                "server address in the connection profile, and that this computer's "
+                "date and time "
                 "are correct."
             )
             return TlsError(sentence, detail=detail)
@@ -433,7 +435,7 @@ class ApiTransport:
         if isinstance(exc, httpx.ConnectError):
             sentence = (
                 f"Could not connect to {host}. Check the network connection and the "
-                "server address in Settings."
+                "server address in the connection profile."
             )
             return ConnectionFailedError(sentence, detail=detail)
         if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
@@ -482,7 +484,7 @@ def _too_large(answer: Answer) -> UnexpectedResponseError:
     return UnexpectedResponseError(
         f"The server's answer is larger than {limit_mb} MB, far more than the "
         "SmartphoneKey API ever sends, so it was not read. Check that the server "
-        "address in Settings points at the SmartphoneKey API.",
+        "address in the connection profile points at the SmartphoneKey API.",
         status=answer.status,
     )
 

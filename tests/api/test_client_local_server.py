@@ -415,7 +415,7 @@ async def test_unknown_credentials_are_unauthorized(
     with pytest.raises(UnauthorizedError) as caught:
         await api.my_cameras()
     assert caught.value.status == 401
-    assert "Settings" in str(caught.value)
+    assert "connection profile" in str(caught.value)
     assert sleeps == []
     assert_no_secret(caught.value, "A" * 40)
 

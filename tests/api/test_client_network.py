@@ -398,7 +398,7 @@ async def test_redirects_are_not_followed_and_credentials_stay_home(
     assert scripted_server.requests[0].headers["x-api-key"] == API_KEY
     assert caught.value.location == target
     assert target in str(caught.value)
-    assert "Settings" in str(caught.value)
+    assert "connection profile" in str(caught.value)
 
 
 # --- no answer at all ------------------------------------------------------------

@@ -289,7 +289,7 @@ def test_redirect_names_the_absolute_location() -> None:
     assert isinstance(error, RedirectedError)
     assert error.location == "https://api.example.com/v2/users/by-email"
     assert error.location in error.user_message
-    assert "Settings" in error.user_message
+    assert "connection profile" in error.user_message
 
 
 def test_field_details_are_kept() -> None:
