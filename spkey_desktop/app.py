@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spkey_desktop import __version__
+from spkey_desktop.cli import COMMAND_NAMES
 
 if TYPE_CHECKING:
     from spkey_desktop.ui.single_instance import SingleInstance
@@ -37,8 +38,8 @@ def parse_window_args(argv: Sequence[str]) -> WindowOptions:
     parser = argparse.ArgumentParser(
         prog="spkey-desktop",
         description="Manage the licence plates registered on SmartphoneKey users. "
-        "Commands without a window: normalize, profile (see "
-        "'spkey-desktop normalize --help').",
+        f"Commands without a window: {', '.join(sorted(COMMAND_NAMES))} "
+        "(see 'spkey-desktop COMMAND --help').",
     )
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument(
