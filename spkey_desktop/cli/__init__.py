@@ -8,9 +8,11 @@ arguments and returns the exit status.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from spkey_desktop.cli import diagnose, importing, normalize, profile
+from spkey_desktop.cli.output import EXIT_OUTPUT_CLOSED, discard_stdout
 
 COMMAND_MODULES = (normalize, profile, diagnose, importing)
 COMMAND_NAMES = frozenset({"normalize", "profile", "diagnose", "import"})
@@ -36,5 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str]) -> int:
     """Run one command line; returns the process exit status."""
     args = build_parser().parse_args(list(argv))
-    status: int = args.func(args)
+    try:
+        status: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone (head -1 has its line): stop quietly.
+        discard_stdout()
+        return EXIT_OUTPUT_CLOSED
     return status

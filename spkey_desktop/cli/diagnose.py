@@ -22,6 +22,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
 from spkey_desktop import __version__
+from spkey_desktop.credentials import SERVICE_NAME
 from spkey_desktop.resource_files import read_resource
 from spkey_desktop.startup_check import XCB_LIBRARIES, missing_libraries
 
@@ -55,12 +56,13 @@ def _run(args: argparse.Namespace) -> int:
     print(f"spkey-desktop {__version__}")
     print(f"Python {platform.python_version()} on {sys.platform} (frozen: {frozen})")
 
-    state = "usable" if keychain_usable(backend) else "NOT usable: no keychain"
+    refusal = keychain_refusal(backend)
+    state = "usable" if refusal is None else f"NOT usable: {refusal}"
     print(f"Keychain backend: {backend_name(backend)} ({state})")
     if isinstance(backend, chainer.ChainerBackend):
         for member in backend.backends:
             print(f"  in the chain: {backend_name(member)}")
-    problems += not keychain_usable(backend)
+    problems += refusal is not None
 
     for name in RESOURCES:
         found = _resource_found(name)
@@ -86,6 +88,22 @@ def backend_name(backend: KeyringBackend) -> str:
 def keychain_usable(backend: KeyringBackend) -> bool:
     """False for the backends keyring falls back to when it found no keychain."""
     return not isinstance(backend, fail.Keyring | null.Keyring)
+
+
+def keychain_refusal(backend: KeyringBackend) -> str | None:
+    """Why the keychain cannot be used, or None when a read goes through.
+
+    A found backend is not enough: a Secret Service whose collection stays
+    locked refuses every read and write. Reading an entry that does not exist
+    changes nothing and meets the same lock a save would.
+    """
+    if not keychain_usable(backend):
+        return "no keychain was found"
+    try:
+        backend.get_password(SERVICE_NAME, "diagnose:probe")
+    except Exception as error:  # keyring backends raise many kinds
+        return f"the keychain refused a read ({type(error).__name__})"
+    return None
 
 
 def _resource_found(name: str) -> bool:

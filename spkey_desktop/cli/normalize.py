@@ -13,19 +13,17 @@ a shell reports for a process ended by SIGPIPE, so that it is not mistaken for
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
-import os
 import sys
 from typing import Any
 
+from spkey_desktop.cli.output import EXIT_OUTPUT_CLOSED, discard_stdout
 from spkey_desktop.plates import CanonicalPlate, canonicalize
 
 _ARROW = "→"
 
 #: 128 + SIGPIPE (13): the status of a process ended by a closed pipe.
-EXIT_OUTPUT_CLOSED = 141
 
 
 def add_parser(subparsers: Any) -> None:
@@ -64,18 +62,9 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader has gone (head -1 has its line): stop quietly.
-        _discard_stdout()
+        discard_stdout()
         return EXIT_OUTPUT_CLOSED
     return 0 if all(result.valid for result in results) else 1
-
-
-def _discard_stdout() -> None:
-    """Point standard output at the null device, so that what is still in its
-    buffer does not fail again, with a traceback, when Python exits."""
-    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
 
 
 def _prepare_stdout(*, utf8: bool) -> None:
