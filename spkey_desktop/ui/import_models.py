@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum, IntEnum
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from spkey_desktop.services.import_preview import (
@@ -22,6 +22,7 @@ from spkey_desktop.services.import_preview import (
 )
 from spkey_desktop.services.import_run import Outcome, RowResult
 from spkey_desktop.ui.models import RECORD_ROLE, AnyIndex
+from spkey_desktop.ui.table_model import RecordTableModel
 
 
 class PreviewColumn(IntEnum):
@@ -75,8 +76,10 @@ def _keeps(which: RowFilter) -> Callable[[PreviewRow], bool]:
     return lambda row: True
 
 
-class PreviewTableModel(QAbstractTableModel):
+class PreviewTableModel(RecordTableModel):
     """The preview's rows, filtered, with their outcome once sent."""
+
+    HEADERS = tuple(_HEADERS[c] for c in PreviewColumn)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,25 +90,8 @@ class PreviewTableModel(QAbstractTableModel):
 
     # -- reading -------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._shown)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(PreviewColumn)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(PreviewColumn)
-        ):
-            return _HEADERS[PreviewColumn(section)]
-        return None
+    def record_count(self) -> int:
+        return len(self._shown)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._shown):

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from enum import IntEnum
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -25,6 +24,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from spkey_desktop.plates import canonicalize
 from spkey_desktop.store.roster import PlateState, RosterPlate, RosterUser
 from spkey_desktop.ui.roster_proxy import RosterFilterProxy
+from spkey_desktop.ui.table_model import RecordTableModel
 
 __all__ = [
     "RECORD_ROLE",
@@ -113,8 +113,10 @@ _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 
 
-class RosterTableModel(QAbstractTableModel):
+class RosterTableModel(RecordTableModel):
     """The roster's users, one row each, addressed by user id."""
+
+    HEADERS = tuple(_ROSTER_HEADERS[c] for c in RosterColumn)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,25 +126,8 @@ class RosterTableModel(QAbstractTableModel):
 
     # -- reading -------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(RosterColumn)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(RosterColumn)
-        ):
-            return _ROSTER_HEADERS[RosterColumn(section)]
-        return None
+    def record_count(self) -> int:
+        return len(self._users)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
@@ -335,32 +320,17 @@ def _state_look(plate: RosterPlate, role: int) -> object:
     return None
 
 
-class PlatesTableModel(QAbstractTableModel):
+class PlatesTableModel(RecordTableModel):
     """The plates of the selected user."""
+
+    HEADERS = tuple(_PLATE_HEADERS[c] for c in PlateColumn)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._plates: list[RosterPlate] = []
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._plates)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(PlateColumn)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(PlateColumn)
-        ):
-            return _PLATE_HEADERS[PlateColumn(section)]
-        return None
+    def record_count(self) -> int:
+        return len(self._plates)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._plates):

@@ -13,7 +13,7 @@ import html
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,7 @@ from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.store.outbox import EntryState, OutboxEntry, describe
 from spkey_desktop.ui.models import RECORD_ROLE, AnyIndex, format_date
 from spkey_desktop.ui.roster_panel import RosterPanel
+from spkey_desktop.ui.table_model import RecordTableModel
 
 RELOAD_INTERVAL_MS = 250
 
@@ -136,8 +137,10 @@ class PendingColumn(IntEnum):
 _HEADERS = ("User", "Change", "State", "Tries", "Queued", "Last error")
 
 
-class PendingChangesModel(QAbstractTableModel):
+class PendingChangesModel(RecordTableModel):
     """Queued and refused changes, in sending order; RECORD_ROLE is the entry."""
+
+    HEADERS = _HEADERS
 
     def __init__(
         self, name_of: Callable[[str], str], parent: QObject | None = None
@@ -146,22 +149,8 @@ class PendingChangesModel(QAbstractTableModel):
         self._name_of = name_of
         self._entries: list[OutboxEntry] = []
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(PendingColumn)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> object:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
-        return None
+    def record_count(self) -> int:
+        return len(self._entries)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
