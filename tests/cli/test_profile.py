@@ -63,6 +63,13 @@ def cli(
     )
 
 
+def add_profile(
+    home: Path | None, name: str, url: str, auth: str, *, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``profile add NAME --url URL --auth AUTH``, the secrets on stdin."""
+    return cli(home, "add", name, "--url", url, "--auth", auth, stdin=stdin)
+
+
 def files_containing(root: Path, needle: str) -> list[Path]:
     return [
         path
@@ -105,16 +112,7 @@ def listed(home: Path, env: dict[str, str] | None = None) -> dict[str, list[str]
 def test_add_stores_the_key_in_the_keychain_only(
     tmp_path: Path, profile_name: str
 ) -> None:
-    result = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin=f"{API_KEY}\n",
-    )
+    result = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=f"{API_KEY}\n")
 
     assert result.returncode == 0, result.stderr
     assert "API key is in the keychain" in result.stdout
@@ -133,13 +131,10 @@ def test_add_with_both_secrets_and_a_long_token(
 ) -> None:
     token = make_secret(3100, seed=1)
 
-    result = cli(
+    result = add_profile(
         tmp_path,
-        "add",
         profile_name,
-        "--url",
         "https://staging.example.com",
-        "--auth",
         "both",
         stdin=f"{API_KEY}\r\n{token}\n",
     )
@@ -244,15 +239,8 @@ def test_add_stores_a_key_without_the_byte_order_mark_and_line_break(
 ) -> None:
     # A key saved by Notepad starts with a byte-order mark; Windows ends lines
     # with CR LF.
-    result = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin=f"\ufeff{API_KEY}\r\n",
+    result = add_profile(
+        tmp_path, profile_name, LOCAL, "api_key", stdin=f"\ufeff{API_KEY}\r\n"
     )
 
     assert result.returncode == 0, result.stderr
@@ -305,28 +293,10 @@ def test_add_needs_every_secret(
 
 
 def test_add_refuses_an_existing_name(tmp_path: Path, profile_name: str) -> None:
-    first = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin=API_KEY,
-    )
+    first = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
     assert first.returncode == 0, first.stderr
 
-    again = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin="other",
-    )
+    again = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin="other")
 
     assert again.returncode == 1
     assert "already exists" in again.stderr
@@ -349,16 +319,7 @@ def test_add_clears_secrets_left_by_an_earlier_profile_of_that_name(
     )
     assert stale.returncode == 0, stale.stderr
 
-    result = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin=API_KEY,
-    )
+    result = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
 
     assert result.returncode == 0, result.stderr
     assert set(stored_entries(prefix=f"{profile_name}:")) == {f"{profile_name}:api_key"}
@@ -428,16 +389,7 @@ def test_list_shows_what_is_stored_never_the_secret(
     first, second = new_profile_name(), new_profile_name()
     token = make_secret(2200, seed=3)
     cli(tmp_path, "add", first, "--url", LOCAL, "--auth", "api_key", stdin=API_KEY)
-    cli(
-        tmp_path,
-        "add",
-        second,
-        "--url",
-        "https://b.example",
-        "--auth",
-        "jwt",
-        stdin=token,
-    )
+    add_profile(tmp_path, second, "https://b.example", "jwt", stdin=token)
     secret_tool("clear", "service", "spkey-desktop", "username", f"{first}:api_key")
 
     result = cli(tmp_path, "list")
@@ -451,16 +403,7 @@ def test_list_shows_what_is_stored_never_the_secret(
 
 
 def test_list_reports_an_incomplete_token(tmp_path: Path, profile_name: str) -> None:
-    cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "jwt",
-        stdin=make_secret(2500),
-    )
+    add_profile(tmp_path, profile_name, LOCAL, "jwt", stdin=make_secret(2500))
     secret_tool(
         "clear", "service", "spkey-desktop", "username", f"{profile_name}:jwt:part-2"
     )
@@ -475,15 +418,8 @@ def test_remove_deletes_settings_and_keychain_entries(
     tmp_path: Path, new_profile_name: Callable[[], str]
 ) -> None:
     active, other = new_profile_name(), new_profile_name()
-    cli(
-        tmp_path,
-        "add",
-        active,
-        "--url",
-        LOCAL,
-        "--auth",
-        "both",
-        stdin=f"{API_KEY}\n{make_secret(4000)}\n",
+    add_profile(
+        tmp_path, active, LOCAL, "both", stdin=f"{API_KEY}\n{make_secret(4000)}\n"
     )
     cli(tmp_path, "add", other, "--url", LOCAL, "--auth", "api_key", stdin=OTHER_KEY)
 
@@ -525,16 +461,7 @@ def test_without_a_keychain_nothing_is_added_or_removed(
     assert profile_name not in listed(tmp_path)
     assert_nowhere_on_disk(tmp_path, API_KEY)
 
-    added = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin=API_KEY,
-    )
+    added = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
     assert added.returncode == 0, added.stderr
     shown = cli(tmp_path, "list", env=FAIL_BACKEND)
     assert shown.returncode == 0
@@ -583,16 +510,7 @@ def test_a_broken_settings_file_is_reported_and_kept(
     config.mkdir()
     (config / "settings.json").write_text("{ not json")
 
-    result = cli(
-        tmp_path,
-        "add",
-        profile_name,
-        "--url",
-        LOCAL,
-        "--auth",
-        "api_key",
-        stdin=API_KEY,
-    )
+    result = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
 
     assert result.returncode == 0, result.stderr
     assert "could not be read" in result.stderr
