@@ -32,7 +32,7 @@ from spkey_desktop.credentials import (
     SessionCredentialStore,
 )
 from spkey_desktop.logging_setup import configure_logging
-from spkey_desktop.paths import AppPaths
+from spkey_desktop.paths import AppPaths, HomeFolderError
 from spkey_desktop.server import LocalServer
 from spkey_desktop.services.active_credentials import ActiveCredentials
 from spkey_desktop.services.roster_loading import RosterLoader
@@ -71,7 +71,10 @@ class WindowSession:
     def __init__(self, app: QApplication, options: WindowOptions) -> None:
         self._app = app
         self._options = options
-        self._paths = AppPaths.resolve(options.home).ensure()
+        try:
+            self._paths = AppPaths.resolve(options.home).ensure()
+        except HomeFolderError as error:
+            raise StartupError(str(error)) from None
         self._settings = SettingsStore(self._paths.config_dir)
         self._keychain = CredentialStore()
         self._session_store = SessionCredentialStore()

@@ -48,3 +48,19 @@ def test_an_unknown_profile_is_refused_with_the_known_ones(tmp_path) -> None:
     assert done.returncode == 2
     assert "no connection profile named 'Nope'" in done.stderr
     assert not shot.exists()
+
+
+def test_a_home_that_is_a_file_is_refused_with_a_sentence(tmp_path) -> None:
+    not_a_folder = tmp_path / "somefile"
+    not_a_folder.write_text("x")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "spkey_desktop", "--home", str(not_a_folder), "--demo", "--screenshot", str(tmp_path / "x.png")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert str(not_a_folder) in done.stderr

@@ -28,6 +28,8 @@ from spkey_desktop.credentials import (
     CredentialKind,
     KeychainUnavailableError,
     SecretStore,
+    clean_secret,
+    secret_problem,
 )
 from spkey_desktop.services.active_credentials import ActiveCredentials
 
@@ -106,7 +108,8 @@ class CredentialsDialog(QDialog):
         self._update_buttons()
 
     def _secrets(self) -> dict[CredentialKind, str]:
-        return {kind: edit.text().strip() for kind, edit in self.edits.items()}
+        # A key pasted from a file may carry a byte-order mark or a line break.
+        return {kind: clean_secret(edit.text()) for kind, edit in self.edits.items()}
 
     def _update_buttons(self) -> None:
         complete = all(self._secrets().values())
@@ -121,6 +124,11 @@ class CredentialsDialog(QDialog):
     async def _save(self, store: SecretStore) -> None:
         self.message_label.setText("Saving…")
         try:
+            problems = [secret_problem(k, v) for k, v in self._secrets().items()]
+            problem = next((p for p in problems if p), None)
+            if problem is not None:
+                self.message_label.setText(problem)
+                return
             await self._active.save(store, self._profile, self._secrets())
         except KeychainUnavailableError as error:
             self.message_label.setText(str(error))

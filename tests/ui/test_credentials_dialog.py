@@ -104,3 +104,27 @@ def test_without_a_keychain_the_dialog_offers_this_session_only(
     qtbot.waitUntil(lambda: dialog.saved)
     assert session.load("Site", "api_key") == API_KEY
     assert active().api_key == API_KEY
+
+
+def test_a_pasted_key_is_cleaned_and_an_unsendable_one_refused(
+    qtbot, qasync_loop
+) -> None:
+    session = SessionCredentialStore()
+    active = ActiveCredentials()
+    dialog = CredentialsDialog(
+        "Site", ("api_key",), session, SessionCredentialStore(), active
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    dialog.edits["api_key"].setText("short key")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.message_label.text() not in ("", "Saving…"))
+    assert not dialog.saved
+    assert "short key" not in dialog.message_label.text()
+
+    dialog.edits["api_key"].setText("\ufeff" + API_KEY + "\r\n")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.saved)
+    assert session.load("Site", "api_key") == API_KEY
+    assert active().api_key == API_KEY
