@@ -123,7 +123,7 @@ def run_window(options: WindowOptions) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from spkey_desktop.paths import AppPaths
+    from spkey_desktop.paths import AppPaths, HomeFolderError
     from spkey_desktop.ui.single_instance import SingleInstance, bring_forward
     from spkey_desktop.window_session import StartupError, WindowSession
 
@@ -134,7 +134,12 @@ def run_window(options: WindowOptions) -> int:
     app.setQuitOnLastWindowClosed(False)
 
     # One app per data folder: a second start shows the first one's window.
-    instance = SingleInstance(AppPaths.resolve(options.home).ensure().data_dir)
+    try:
+        paths = AppPaths.resolve(options.home).ensure()
+    except HomeFolderError as error:
+        print(f"spkey-desktop: {error}", file=sys.stderr)
+        return 2
+    instance = SingleInstance(paths.data_dir)
     if not instance.acquire():
         return _hand_over_to_first(instance)
     instance.on_activate(lambda: bring_forward(app))

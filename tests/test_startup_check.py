@@ -54,8 +54,10 @@ def test_a_home_that_is_a_file_is_refused_with_a_sentence(tmp_path) -> None:
     not_a_folder = tmp_path / "somefile"
     not_a_folder.write_text("x")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    args = ["--home", str(not_a_folder), "--demo", "--screenshot", "x.png"]
     done = subprocess.run(
-        [sys.executable, "-m", "spkey_desktop", "--home", str(not_a_folder), "--demo", "--screenshot", str(tmp_path / "x.png")],
+        [sys.executable, "-m", "spkey_desktop", *args],
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
