@@ -43,7 +43,8 @@ def test_no_keychain_is_reported_and_fails() -> None:
 
     assert (brief.returncode, brief.stdout) == (1, FAIL + "\n")
     assert full.returncode == 1
-    assert f"Keychain backend: {FAIL} (NOT usable: no keychain)" in full.stdout
+    expected = f"Keychain backend: {FAIL} (NOT usable: no keychain was found)"
+    assert expected in full.stdout
 
 
 def _with(extra: dict[str, str]) -> dict[str, str]:
