@@ -203,6 +203,18 @@ def guess_mapping(headers: tuple[str, ...]) -> ColumnMapping:
     return mapping
 
 
+def _filled(mapping: ColumnMapping, guessed: ColumnMapping) -> ColumnMapping:
+    """``mapping`` with the fields it lacks taken from the guess, where the
+    guessed column is not used for another field already."""
+    used = {mapping.column_of(f) for f in Field} - {None}
+    for field in Field:
+        header = guessed.column_of(field)
+        if mapping.column_of(field) is None and header not in used:
+            mapping = mapping.with_column(field, header)
+            used.add(header)
+    return mapping
+
+
 def layout_key(headers: tuple[str, ...]) -> str:
     """The headers of a file, as the key its mapping is remembered under."""
     return "\x1f".join(_normal(h) for h in headers)
@@ -224,7 +236,7 @@ class MappingMemory:
         if last is not None:
             fitted = last.fitted_to(headers)
             if fitted.problem() is None:
-                return fitted, "the mapping used last time"
+                return _filled(fitted, guessed), "the mapping used last time"
         return guessed, "a guess from the column names"
 
     def remember(self, headers: tuple[str, ...], mapping: ColumnMapping) -> None:

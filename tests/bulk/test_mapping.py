@@ -79,6 +79,9 @@ def test_the_last_mapping_serves_a_new_layout_that_has_its_columns(tmp_path) -> 
     mapping, source = memory.mapping_for(("Extra", "Kol1", "Kol3"))
     assert mapping == ColumnMapping(email="Kol3", plate="Kol1")
     assert source == "the mapping used last time"
+    # What the last mapping lacks is guessed, if its column is free.
+    mapping, _ = memory.mapping_for(("Kol1", "Kol3", "Label", "Kol1 plate"))
+    assert mapping == ColumnMapping(email="Kol3", plate="Kol1", label="Label")
     # Without those columns, the headers are guessed from.
     assert memory.mapping_for(("Plate", "Email"))[1] == "a guess from the column names"
 

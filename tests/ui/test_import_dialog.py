@@ -250,6 +250,13 @@ def test_nasty_encodings_and_layouts_read_right(qtbot, bulk: Bulk) -> None:
     dialog.encoding_combo.activated.emit(dialog.encoding_combo.currentIndex())
     qtbot.waitUntil(lambda: "Windows-1252" in dialog.file_label.text())
 
+    western = "email,plate,label\nanna@example.com,M AB 12,Jürgen's Café\n"
+    run(qtbot, dialog.load_file(write_csv(bulk.tmp, "west.csv", western, "cp1252")))
+    assert "Windows-1252" in dialog.file_label.text()
+    run(qtbot, dialog.start_preview())
+    assert dialog.model.index(0, PreviewColumn.LABEL).data() == "Jürgen's Café"
+    dialog.pages.setCurrentIndex(0)
+
     sep = 'sep=,\nemail,plate,label\nanna@example.com,GD 1,"Van; red"\n'
     run(qtbot, dialog.load_file(write_csv(bulk.tmp, "sep.csv", sep)))
     assert "commas" in dialog.file_label.text()
