@@ -92,22 +92,7 @@ def build_app(bundle: Path, *, archive: bool) -> None:
 
 def _build_environment(bundle: Path) -> Path:
     python = buildlib.create_venv(BUILD / "app-venv")
-    run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--find-links",
-            bundle / "wheels",
-            "--require-hashes",
-            "--requirement",
-            bundle / "requirements.txt",
-        ],
-        env=buildlib.offline_pip_env(),
-    )
+    buildlib.install_from_bundle(python, bundle)
     run(
         [
             python,

@@ -138,22 +138,7 @@ def _newline(name: str) -> str:
 def _check_and_draw_icons(bundle: Path, version: str) -> None:
     with tempfile.TemporaryDirectory(prefix="spkey-bundle-check-") as scratch:
         python = buildlib.create_venv(Path(scratch) / "venv")
-        run(
-            [
-                python,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-index",
-                "--find-links",
-                bundle / "wheels",
-                "--require-hashes",
-                "--requirement",
-                bundle / "requirements.txt",
-            ],
-            env=buildlib.offline_pip_env(),
-        )
+        buildlib.install_from_bundle(python, bundle)
         installed = buildlib.output([python, "-m", "spkey_desktop", "--version"])
         if installed != version:
             raise SystemExit(f"The installed app says {installed!r}, not {version!r}")

@@ -93,6 +93,26 @@ def create_venv(venv: Path, python: str = sys.executable) -> Path:
     return venv_python(venv)
 
 
+def install_from_bundle(python: Path, bundle: Path) -> None:
+    """Install the bundle's pinned wheels into ``python``'s venv, offline."""
+    run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            bundle / "wheels",
+            "--require-hashes",
+            "--requirement",
+            bundle / "requirements.txt",
+        ],
+        env=offline_pip_env(),
+    )
+
+
 def build_wheel(out_dir: Path) -> Path:
     """Build the project's wheel into ``out_dir`` from a clean copy of the source.
 
