@@ -331,7 +331,10 @@ def _messages(collisions: Iterable[Collision]) -> list[str]:
 
 _NO_PLATE_TO_CREATE = "The row has no plate, so nobody is created."
 _NO_ID_TO_CREATE = "A user cannot be created from an id alone."
-_CREATE = 'Choose "Create missing users" to create them.'
+_CREATE = (
+    'Choose "Create missing users" (--create-missing-users on the command line) '
+    "to create them."
+)
 
 
 def _not_found(contact: Contact, then: str) -> str:
