@@ -9,7 +9,6 @@ loopback port, so the app runs out of the box.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -18,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spkey_desktop import __version__
-from spkey_desktop.cli import COMMAND_NAMES
+from spkey_desktop.cli import COMMANDS
 
+# asyncio, Qt and the package's version are imported where the window needs
+# them: a command such as 'spkey-desktop normalize' starts without them.
 if TYPE_CHECKING:
     from spkey_desktop.ui.single_instance import SingleInstance
 
@@ -35,11 +35,14 @@ class WindowOptions:
 
 
 def parse_window_args(argv: Sequence[str]) -> WindowOptions:
+    from spkey_desktop import __version__
+
     parser = argparse.ArgumentParser(
         prog="spkey-desktop",
-        description="Manage the licence plates registered on SmartphoneKey users. "
-        f"Commands without a window: {', '.join(sorted(COMMAND_NAMES))} "
-        "(see 'spkey-desktop COMMAND --help').",
+        description="Manage the licence plates registered on SmartphoneKey users.",
+        epilog=_commands_help(),
+        # The epilog's table keeps its lines; the description fits on one.
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument(
@@ -71,6 +74,16 @@ def parse_window_args(argv: Sequence[str]) -> WindowOptions:
         screenshot=args.screenshot,
         profile=args.profile,
         demo_users=args.demo_users,
+    )
+
+
+def _commands_help() -> str:
+    """Every command without a window with its line of help, from the registry
+    (no command module is imported for it)."""
+    width = max(len(command.name) for command in COMMANDS)
+    rows = [f"  {command.name.ljust(width)}  {command.help}" for command in COMMANDS]
+    return "\n".join(
+        ["commands without a window (see 'spkey-desktop COMMAND --help'):", *rows]
     )
 
 
@@ -120,9 +133,12 @@ def run_window(options: WindowOptions) -> int:
         print(problem, file=sys.stderr)
         return 2
 
+    import asyncio
+
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from spkey_desktop import __version__
     from spkey_desktop.paths import AppPaths, HomeFolderError
     from spkey_desktop.ui.single_instance import SingleInstance, bring_forward
     from spkey_desktop.window_session import StartupError, WindowSession
