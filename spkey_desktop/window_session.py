@@ -38,8 +38,14 @@ from spkey_desktop.services.active_credentials import ActiveCredentials
 from spkey_desktop.services.roster_loading import RosterLoader
 from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.services.token_expiry import TokenExpiryWatch, TokenStatus
-from spkey_desktop.settings import LOCAL_SERVER, ConnectionProfile, SettingsStore
+from spkey_desktop.settings import (
+    LOCAL_SERVER,
+    ConnectionProfile,
+    Settings,
+    SettingsStore,
+)
 from spkey_desktop.store.outbox import Outbox
+from spkey_desktop.store.profile_data import apply_file_changes, local_data
 from spkey_desktop.store.roster import RosterStore
 from spkey_desktop.ui.async_dialogs import run_dialog
 from spkey_desktop.ui.bulk_actions import install_bulk_actions
@@ -82,6 +88,9 @@ class WindowSession:
         self._credentials = ActiveCredentials(self._redactor)
         self._notices: list[str] = []
         self._asking_credentials = False
+        # Roster files to delete or move once no window has them open:
+        # (profiles cleared, profile renamed) as File → Connections… left them.
+        self._file_changes: list[tuple[list[str], tuple[str, str] | None]] = []
         if options.profile and not options.demo:
             self._check_profile_exists(options.profile)
 
@@ -113,11 +122,17 @@ class WindowSession:
         profile, demo_server = self._connection(stack)
         status = 0
         while profile is not None:
+            # The last window's files are closed: removed profiles' files can
+            # go, a renamed one's follow it, before the next window opens.
+            await self._apply_file_changes()
             async with AsyncExitStack() as connection:
                 status, profile = await self._open(
                     profile, demo_server, log_file, connection
                 )
             demo_server = None
+        await self._apply_file_changes()
+        for notice in self._notices:
+            log.warning("%s", notice)
         return status
 
     async def _open(
@@ -169,7 +184,9 @@ class WindowSession:
         )
         window.closed.connect(lambda: _resolve(outcome, None))
         window.connections_requested.connect(
-            lambda: window.run_task(self._manage_connections(window, outcome))
+            lambda: window.run_task(
+                self._manage_connections(window, outcome, roster_file)
+            )
         )
         window.credentials_requested.connect(
             lambda: window.run_task(self._ask_credentials(window, profile, ""))
@@ -196,7 +213,7 @@ class WindowSession:
         elif demo_server is None:
             await self._load_credentials(profile)
             if not self._settings.load().value.profiles:
-                window.run_task(self._manage_connections(window, outcome))
+                window.run_task(self._manage_connections(window, outcome, roster_file))
         # Changes queued in an earlier run go out now, with the credentials.
         service.start()
 
@@ -218,10 +235,20 @@ class WindowSession:
         self,
         window: MainWindow,
         outcome: asyncio.Future[ConnectionProfile | None],
+        open_file: Path,
     ) -> None:
-        """File → Connections…: save what changed; reconnect if asked to."""
+        """File → Connections…: save what changed; reconnect if asked to.
+
+        ``open_file`` is the window's roster file: if the dialog removed or
+        renamed its profile, the file is changed only after this window has
+        closed it, and the window moves to another profile."""
         before = self._settings.load().value
-        dialog = ConnectionsDialog(before, window.connection.profile_name, window)
+        dialog = ConnectionsDialog(
+            before,
+            window.connection.profile_name,
+            window,
+            local_data=lambda name: local_data(self._paths, name),
+        )
         await run_dialog(dialog)
         dialog.deleteLater()
         after = dialog.result_settings
@@ -229,12 +256,29 @@ class WindowSession:
             return
         self._settings.save(after)
         kept = {p.name for p in after.profiles}
+        gone = [p.name for p in before.profiles if p.name not in kept]
         loop = asyncio.get_running_loop()
-        for gone in before.profiles:
-            if gone.name not in kept:
-                await loop.run_in_executor(None, self._forget_secrets, gone.name)
+        # A new profile taking a cleared name must not find its secrets either.
+        for name in dict.fromkeys([*gone, *dialog.cleared]):
+            await loop.run_in_executor(None, self._forget_secrets, name)
+
+        changes = (list(dialog.cleared), dialog.renamed)
+        touched = [*dialog.cleared, *(dialog.renamed or ())[:1]]
         chosen = dialog.chosen
+        if chosen is None and open_file not in {
+            roster_path(self._paths, name) for name in touched
+        }:
+            problems = await loop.run_in_executor(
+                None, apply_file_changes, self._paths, *changes
+            )
+            for problem in problems:
+                window.show_notice(problem)
+            return
+        # This window closes before the next one opens: the files change then.
+        self._file_changes.append(changes)
         if chosen is None:
+            # The open profile was removed: open the active one, or the first.
+            _resolve(outcome, _next_profile(after))
             return
         has_secrets = await loop.run_in_executor(None, self._has_secrets, chosen)
         if not has_secrets:
@@ -244,6 +288,15 @@ class WindowSession:
         else:
             await self._load_credentials(chosen)
         _resolve(outcome, chosen)
+
+    async def _apply_file_changes(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._file_changes:
+            clear, rename = self._file_changes.pop(0)
+            problems = await loop.run_in_executor(
+                None, apply_file_changes, self._paths, clear, rename
+            )
+            self._notices.extend(problems)
 
     def _forget_secrets(self, profile_name: str) -> None:
         try:
@@ -347,6 +400,16 @@ class WindowSession:
             return 1
         print(f"Screenshot saved to {target}")
         return 0
+
+
+def _next_profile(settings: Settings) -> ConnectionProfile:
+    """The profile to open when the open one is gone: the active one, else the
+    first, else the built-in local server."""
+    active = settings.active_profile
+    chosen = settings.profile(active) if active else None
+    if chosen is None:
+        chosen = settings.profiles[0] if settings.profiles else LOCAL_SERVER
+    return chosen
 
 
 def _resolve(

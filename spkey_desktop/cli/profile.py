@@ -4,9 +4,16 @@ Secrets never come from the command line (it ends up in shell history and in the
 process list): ``add`` reads them from standard input, one line each, API key
 first, or asks for them at the terminal. They go to the keychain only.
 
+``remove`` deletes the profile's roster file (roster and outbox) with it, so
+that a profile added later under the same name starts empty. It refuses while
+the outbox holds changes not yet sent to the server, naming how many and what
+to do, unless ``--discard-pending`` is given, and while the window or an
+import has the file open (see ``store/profile_data.py``).
+
 Exit status: 0 done; 1 refused or failed (the profile exists, is missing, the
-keychain could not be used); 2 wrong input (name, address, CA file, secrets, a
-home folder that cannot be one).
+keychain could not be used, changes are not yet sent, the file is in use); 2
+wrong input (name, address, CA file, secrets, a home folder that cannot be
+one).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,6 +45,14 @@ from spkey_desktop.settings import (
     SettingsStore,
     base_url_problem,
     profile_name_problem,
+)
+from spkey_desktop.store.profile_data import (
+    ProfileData,
+    ProfileDataError,
+    ProfileDataInUseError,
+    delete_local_data,
+    local_data,
+    unsent_summary,
 )
 
 EXIT_FAILED = 1
@@ -92,11 +108,20 @@ def add_parser(subparsers: Any) -> None:
 
     remove = commands.add_parser(
         "remove",
-        help="remove a profile and its credentials",
-        description="Remove a profile from the settings and its secrets from the "
-        "keychain.",
+        help="remove a profile, its credentials and its roster file",
+        description="Remove a profile from the settings, its secrets from the "
+        "keychain and its roster file (the users looked up and the changes "
+        "queued for the server) from this computer. Refuses while changes are "
+        "not yet sent, unless --discard-pending is given, and while the window "
+        "or an import has the profile open.",
     )
     remove.add_argument("name")
+    remove.add_argument(
+        "--discard-pending",
+        action="store_true",
+        help="remove the profile even though changes queued for its server "
+        "have not been sent yet; they are lost",
+    )
     remove.set_defaults(func=_guarded(_remove))
 
 
@@ -131,6 +156,11 @@ def _add(args: argparse.Namespace) -> int:
             f"'spkey-desktop profile remove {args.name}'."
         )
     profile = ConnectionProfile(args.name, args.url.strip(), args.auth, ca_bundle)
+    # A file left under this name (by an older version, or a failed removal)
+    # would give the new profile the old roster and queued changes.
+    leftover = local_data(paths, profile.name)
+    if leftover.exists:
+        _check_may_delete(args, leftover, listed=False, action="added")
     kinds = profile.credential_kinds
     secrets = {kind: _ask(kind, args.name, n) for n, kind in enumerate(kinds, 1)}
 
@@ -145,6 +175,13 @@ def _add(args: argparse.Namespace) -> int:
         raise _Refused(
             f"{_keychain_problem(error)} The profile was not added."
         ) from None
+
+    if leftover.exists:
+        try:
+            delete_local_data(paths, profile.name)
+        except ProfileDataError as error:
+            _forget(keychain, profile.name)
+            raise _Refused(f"{error} The profile was not added.") from None
 
     updated = settings.with_profile(profile)
     if updated.active_profile is None:
@@ -164,6 +201,11 @@ def _add(args: argparse.Namespace) -> int:
         f"Added profile {profile.name!r} ({profile.base_url}); its {stored} {verb} "
         "in the keychain."
     )
+    if leftover.exists:
+        print(
+            f"The roster file an earlier profile named {profile.name!r} left on "
+            f"this computer was deleted ({leftover.database})."
+        )
     return 0
 
 
@@ -204,27 +246,97 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    store = SettingsStore(AppPaths.resolve(args.home).check().config_dir)
+    paths = AppPaths.resolve(args.home).check()
+    store = SettingsStore(paths.config_dir)
     settings = _load(store)
-    if settings.profile(args.name) is None:
+    listed = settings.profile(args.name) is not None
+    data = local_data(paths, args.name)
+    if not listed and not data.exists:
         names = ", ".join(repr(p.name) for p in settings.profiles) or "none"
         raise _Refused(f"There is no profile named {args.name!r} (profiles: {names}).")
+    # Everything that can refuse is asked before anything is deleted.
+    _check_may_delete(args, data, listed=listed, action="removed")
 
     # The keychain first: if it refuses, nothing has changed and a retry works.
     try:
         CredentialStore().delete(args.name)
     except CredentialError as error:
         raise _Refused(f"{_keychain_problem(error)} Nothing was removed.") from None
+    # Then the file, while the profile is still listed: if it cannot go, the
+    # profile stays, and removing it again finishes the job.
     try:
-        store.save(settings.without_profile(args.name))
-    except OSError as error:
+        delete_local_data(paths, args.name)
+    except ProfileDataError as error:
         raise _Refused(
-            f"Its credentials were deleted, but {store.settings_path} could not be "
-            f"written ({error.strerror or error}); the profile is still listed."
+            f"Its credentials were deleted, but: {error} The profile is still "
+            "listed; remove it again once the file can be deleted."
         ) from None
+    if listed:
+        try:
+            store.save(settings.without_profile(args.name))
+        except OSError as error:
+            raise _Refused(
+                "Its credentials and roster file were deleted, but "
+                f"{store.settings_path} could not be written "
+                f"({error.strerror or error}); the profile is still listed."
+            ) from None
 
-    print(f"Removed profile {args.name!r} and its credentials.")
+    discarded = ""
+    if data.unsent:
+        discarded = f" It had {unsent_summary(data)}; they were discarded."
+    if listed:
+        print(
+            f"Removed profile {args.name!r}, its credentials and its roster file."
+            + discarded
+        )
+    else:
+        print(
+            f"There was no profile named {args.name!r}; the roster file an earlier "
+            f"profile of that name left on this computer was deleted "
+            f"({data.database})." + discarded
+        )
     return 0
+
+
+def _check_may_delete(
+    args: argparse.Namespace, data: ProfileData, *, listed: bool, action: str
+) -> None:
+    """Refuse (nothing is changed yet) while the file is open elsewhere, or
+    holds changes the operator has not let go of."""
+    nothing = f"Nothing was {action}."
+    if data.in_use:
+        in_use = ProfileDataInUseError.of(data.profile, data.database)
+        raise _Refused(f"{in_use} {nothing}")
+    if not data.at_stake or getattr(args, "discard_pending", False):
+        return
+    discard = _command(args, "remove", data.profile, "--discard-pending")
+    if listed and not data.unsent:
+        raise _Refused(
+            f"Profile {data.profile!r} has {unsent_summary(data)}. {nothing} To "
+            f"remove the profile with that file, run: {discard}"
+        )
+    if listed:
+        raise _Refused(
+            f"Profile {data.profile!r} has {unsent_summary(data)}. {nothing} To "
+            "send them, open it in the window "
+            f"({_command(args, '--profile', data.profile, window=True)}) and "
+            "wait until none is pending, or cancel them under View → Pending "
+            f"changes…. To remove the profile and discard them, run: {discard}"
+        )
+    raise _Refused(
+        f"An earlier profile named {data.profile!r} left {unsent_summary(data)} "
+        f"on this computer ({data.database}), which a new profile of that name "
+        f"would send. {nothing} To discard them, run: {discard}"
+    )
+
+
+def _command(args: argparse.Namespace, *words: str, window: bool = False) -> str:
+    """A command line to run, with this run's --home, quoted for a shell."""
+    line = ["spkey-desktop"]
+    if args.home:
+        line += ["--home", args.home]
+    line += list(words) if window else ["profile", *words]
+    return shlex.join(line)
 
 
 def _load(store: SettingsStore) -> Settings:

@@ -21,6 +21,10 @@ import pytest
 
 from spkey_desktop.cli import build_parser
 from spkey_desktop.credentials import PART_SIZE
+from spkey_desktop.paths import AppPaths
+from spkey_desktop.store.outbox import AddPlate, Outbox, RemovePlate
+from spkey_desktop.store.profile_data import files_of, local_data
+from spkey_desktop.store.roster import RosterStore, RosterUser
 from tests.helpers.api_fixtures import TlsFiles
 from tests.helpers.keychain_fixtures import (
     lookup,
@@ -361,7 +365,7 @@ def test_no_option_takes_a_secret() -> None:
     assert options == {
         "add": ["--auth", "--ca-bundle", "--help", "--url", "-h"],
         "list": ["--help", "-h"],
-        "remove": ["--help", "-h"],
+        "remove": ["--discard-pending", "--help", "-h"],
     }
 
 
@@ -434,6 +438,129 @@ def test_remove_deletes_settings_and_keychain_entries(
     again = cli(tmp_path, "remove", active)
     assert again.returncode == 1
     assert f"There is no profile named {active!r}" in again.stderr
+
+
+def fill_roster_file(home: Path, name: str, *, unsent: int = 0) -> Path:
+    """Give profile ``name`` a roster of one user and a refused change, plus
+    ``unsent`` changes still queued (an add, then a removal, ...)."""
+    database = AppPaths.under(home).roster_file(name)
+    store = RosterStore(database)
+    store.save_many([RosterUser("u-anna")])
+    store.close()
+    outbox = Outbox(database)
+    refused = outbox.enqueue(AddPlate("u-anna", "XX1"))
+    outbox.mark_failed(refused.entry_id, "The plate is not valid.")
+    changes = [AddPlate("u-anna", "WX12345"), RemovePlate("u-anna", "KR5S100")]
+    outbox.enqueue_many((changes * unsent)[:unsent])
+    outbox.close()
+    return database
+
+
+def test_remove_deletes_the_roster_file_so_a_new_profile_starts_empty(
+    tmp_path: Path, profile_name: str
+) -> None:
+    add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
+    database = fill_roster_file(tmp_path, profile_name)
+
+    result = cli(tmp_path, "remove", profile_name)
+
+    assert result.returncode == 0, result.stderr
+    assert "its credentials and its roster file" in result.stdout
+    assert files_of(database) == ()
+    assert stored_entries(prefix=f"{profile_name}:") == {}
+    assert profile_name not in listed(tmp_path)
+
+    again = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=OTHER_KEY)
+    assert again.returncode == 0, again.stderr
+    assert "earlier profile" not in again.stdout
+    assert not local_data(AppPaths.under(tmp_path), profile_name).exists
+
+
+def test_remove_refuses_while_changes_are_unsent_and_says_what_to_do(
+    tmp_path: Path, profile_name: str
+) -> None:
+    add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
+    database = fill_roster_file(tmp_path, profile_name, unsent=2)
+
+    refused = cli(tmp_path, "remove", profile_name)
+
+    assert refused.returncode == 1
+    assert (
+        f"Profile {profile_name!r} has 2 changes not yet sent to the server "
+        "(add WX12345 and remove KR5S100). Nothing was removed."
+    ) in refused.stderr
+    assert "View → Pending changes" in refused.stderr
+    discard = f"profile remove '{profile_name}' --discard-pending"
+    assert discard in refused.stderr
+    assert f"--home {tmp_path}" in refused.stderr
+    assert lookup(f"{profile_name}:api_key") == API_KEY
+    assert profile_name in listed(tmp_path)
+    kept = local_data(AppPaths.under(tmp_path), profile_name)
+    assert [e.change for e in kept.unsent] == [
+        AddPlate("u-anna", "WX12345"),
+        RemovePlate("u-anna", "KR5S100"),
+    ]
+
+    removed = cli(tmp_path, "remove", profile_name, "--discard-pending")
+
+    assert removed.returncode == 0, removed.stderr
+    assert "It had 2 changes not yet sent" in removed.stdout
+    assert "they were discarded" in removed.stdout
+    assert files_of(database) == ()
+    assert stored_entries(prefix=f"{profile_name}:") == {}
+    assert profile_name not in listed(tmp_path)
+
+
+def test_remove_refuses_while_the_roster_file_is_open(
+    tmp_path: Path, profile_name: str
+) -> None:
+    add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
+    database = fill_roster_file(tmp_path, profile_name)
+    window = Outbox(database)  # this test process holds it, as the window would
+    try:
+        refused = cli(tmp_path, "remove", profile_name, "--discard-pending")
+    finally:
+        window.close()
+
+    assert refused.returncode == 1
+    assert "is in use: the window has this profile open" in refused.stderr
+    assert "Nothing was removed." in refused.stderr
+    assert lookup(f"{profile_name}:api_key") == API_KEY
+    assert profile_name in listed(tmp_path)
+    assert database.exists()
+
+    assert cli(tmp_path, "remove", profile_name).returncode == 0
+    assert files_of(database) == ()
+
+
+def test_a_file_left_under_the_name_is_cleared_or_first_discarded(
+    tmp_path: Path, profile_name: str
+) -> None:
+    database = fill_roster_file(tmp_path, profile_name, unsent=1)
+
+    refused = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
+
+    assert refused.returncode == 1
+    assert (
+        f"An earlier profile named {profile_name!r} left 1 change not yet sent "
+        "to the server (add WX12345)"
+    ) in refused.stderr
+    assert "Nothing was added." in refused.stderr
+    assert profile_name not in listed(tmp_path)
+    assert lookup(f"{profile_name}:api_key") is None
+
+    cleared = cli(tmp_path, "remove", profile_name, "--discard-pending")
+    assert cleared.returncode == 0, cleared.stderr
+    assert f"There was no profile named {profile_name!r}" in cleared.stdout
+    assert files_of(database) == ()
+
+    # Without unsent changes, a file left behind goes when the name is taken.
+    fill_roster_file(tmp_path, profile_name)
+    added = add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
+    assert added.returncode == 0, added.stderr
+    assert "left on this computer was deleted" in added.stdout
+    assert files_of(database) == ()
+    assert lookup(f"{profile_name}:api_key") == API_KEY
 
 
 # --- no keychain ---------------------------------------------------------------
