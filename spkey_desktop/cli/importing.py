@@ -5,21 +5,31 @@ as the window's import. Columns come from the options, else from the mapping
 remembered for the file's layout (the window's, once the operator has
 confirmed one), else from the headers. ``--dry-run`` prints the preview and
 sends nothing. Progress goes to standard error; the rows that were not sent
-go, with the reason, to a file next to the input (``--rejected`` to choose).
+go, with the reason, to a file next to the input named after its whole name,
+``tenants.csv-rejected.csv`` (``--rejected`` to choose). The file always
+belongs to the last run that got as far as sending: a run that leaves no row
+unsent removes the one an earlier run wrote, so a file found there in the
+morning lists last night's rows, never older ones.
 
 Credentials come from the keychain, as ``spkey-desktop profile add`` stored
 them. Exit status: 0 every row imported or nothing to do; 1 some rows were
 not sent (see the rejected rows); 2 wrong options, or a file that cannot be
-read; 3 changes still queued because the server could not be reached within
-``--wait`` seconds (they are sent by the next run, or by the window).
+read; 3 the server could not be reached: changes are still queued after
+``--wait`` seconds (they are sent by the next run, or by the window), or
+rows whose user had to be looked up were not sent (in the rejected rows: run
+the import again). Rows whose user the roster knows are queued either way.
+A run also sends what earlier ones left queued before it ends, and counts
+those changes in its exit status.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +41,17 @@ from spkey_desktop.bulk.mapping import ColumnMapping, Field, MappingMemory
 from spkey_desktop.bulk.sheets import DELIMITERS, Sheet, SheetError
 from spkey_desktop.credentials import CredentialError, CredentialStore
 from spkey_desktop.paths import AppPaths
-from spkey_desktop.services.bulk_import import ImportService, write_rejected
-from spkey_desktop.services.import_preview import NEEDS_ATTENTION, ImportPreview
+from spkey_desktop.services.bulk_import import (
+    ImportService,
+    rejected_path,
+    write_rejected,
+)
+from spkey_desktop.services.delivery import Reachability
+from spkey_desktop.services.import_preview import (
+    NEEDS_ATTENTION,
+    ImportPreview,
+    RowStatus,
+)
 from spkey_desktop.services.import_run import (
     ImportOptions,
     ImportReport,
@@ -49,7 +68,8 @@ from spkey_desktop.store.roster import RosterStore
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
-EXIT_QUEUED = 3
+# Changes still queued, or users not looked up: the server could not be reached.
+EXIT_UNREACHABLE = 3
 
 _COLUMN_OPTIONS = {
     Field.EMAIL: "--email-column",
@@ -75,7 +95,8 @@ def add_parser(subparsers: Any) -> None:
         help="import users and plates from a CSV or Excel file",
         description="Import plates (and users) from a CSV or .xlsx file through "
         "the profile's outbox, as the window's File > Import does. Exit status: "
-        "0 done, 1 rows not sent, 2 wrong input, 3 still queued.",
+        "0 done, 1 rows not sent, 2 wrong input, 3 the server could not be "
+        "reached (changes still queued, or users not looked up: run it again).",
     )
     parser.add_argument("file", type=Path, help="the CSV or .xlsx file")
     parser.add_argument("--profile", required=True, help="the connection profile")
@@ -111,7 +132,8 @@ def add_parser(subparsers: Any) -> None:
         "--rejected",
         type=Path,
         metavar="FILE",
-        help="where to write the rows not sent (default: next to FILE)",
+        help="where to write the rows not sent (default: next to FILE, "
+        "FILE-rejected.csv; removed when a run leaves no row unsent)",
     )
     parser.add_argument(
         "--wait",
@@ -152,11 +174,17 @@ async def _import(args: argparse.Namespace) -> int:
         _print_preview(preview, options)
         if args.dry_run:
             held = [r for r in preview.rows if r.status in NEEDS_ATTENTION]
+            if any(r.status is RowStatus.UNREACHABLE for r in held):
+                return EXIT_UNREACHABLE
             return EXIT_REJECTED if any(not to_send(r, options) for r in held) else 0
         importer.remember(sheet, mapping)
         service.start()
+        refused_before = service.status().counts.failed
         report = await _send(service, preview, options, args.wait)
-        return _finish(args, preview, report)
+        earlier = _Earlier()
+        if not report.count(Outcome.QUEUED):
+            earlier = await _send_earlier(service, args.wait, refused_before)
+        return _finish(args, preview, report, earlier)
     finally:
         await service.aclose()
         await client.aclose()
@@ -292,6 +320,7 @@ def _print_preview(preview: ImportPreview, options: ImportOptions) -> None:
     print(f"Preview of {preview.sheet.path.name}, {len(preview.rows)} rows:")
     for line in preview.summary():
         print(line)
+    print(preview.collision_scope())
     attention = [r for r in preview.rows if r.status in NEEDS_ATTENTION]
     if attention:
         print("Rows to look at:")
@@ -337,13 +366,82 @@ async def _send(
         progress.end()
 
 
+@dataclass(frozen=True)
+class _Earlier:
+    """Changes queued before this run (by an earlier one, or the window):
+    ``unsent`` still waiting for the server, ``refused`` by it during this run."""
+
+    unsent: int = 0
+    refused: int = 0
+
+
+async def _send_earlier(
+    service: RosterService, wait: float, refused_before: int
+) -> _Earlier:
+    """Follow what earlier runs left queued until it has gone out, or the
+    server has been unreachable for ``wait`` seconds: this run's rows are
+    answered, but the next run is what sends the rest, so it must not stop
+    the sender under them."""
+    progress = _ProgressLine()
+    moved = asyncio.Event()
+    stop_listening = service.add_listener(lambda _event: moved.set())
+    offline_since: float | None = None
+    try:
+        while True:
+            status = service.status()
+            unsent = status.counts.unsent
+            if not unsent or status.reachability is Reachability.REFUSED:
+                break
+            line = f"Sending changes queued earlier: {unsent} left"
+            if status.reachability is Reachability.OFFLINE:
+                offline_since = offline_since or time.monotonic()
+                if time.monotonic() - offline_since > wait:
+                    break
+                line += f"; waiting for the server ({status.last_error})"
+            else:
+                offline_since = None
+            progress.show(line)
+            moved.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(moved.wait(), 1.0)
+    finally:
+        stop_listening()
+        progress.end()
+    return _Earlier(unsent, max(0, status.counts.failed - refused_before))
+
+
 def _finish(
-    args: argparse.Namespace, preview: ImportPreview, report: ImportReport
+    args: argparse.Namespace,
+    preview: ImportPreview,
+    report: ImportReport,
+    earlier: _Earlier,
 ) -> int:
     print(f"Import: {report.summary()}")
+    if earlier.unsent:
+        print(
+            f"{_changes(earlier.unsent, 'still waits', 'still wait')} for the "
+            "server; the next run or the window sends them."
+        )
+    if earlier.refused:
+        print(
+            f"{_changes(earlier.refused, 'was', 'were')} refused by the server; "
+            "the window lists them, with the reason, in View > Pending changes."
+        )
+    not_looked_up = [
+        r
+        for r in report.results
+        if r.outcome is Outcome.HELD and r.row.status is RowStatus.UNREACHABLE
+    ]
+    if not_looked_up:
+        count = len(not_looked_up)
+        print(
+            f"{count} row{'s were' if count > 1 else ' was'} not sent because the "
+            "server could not be reached to look up whose plate it is; run the "
+            "import again once it answers."
+        )
     rejected = report.rejected()
+    target: Path = args.rejected or rejected_path(args.file)
     if rejected:
-        target = args.rejected or args.file.with_name(f"{args.file.stem}-rejected.csv")
         try:
             write_rejected(target, preview, report)
         except OSError as error:
@@ -352,13 +450,44 @@ def _finish(
                 f"{target} ({error.strerror or error}).",
                 file=sys.stderr,
             )
+            if _remove_earlier(target):
+                print(
+                    f"spkey-desktop import: removed {target}, left by an earlier run.",
+                    file=sys.stderr,
+                )
         else:
             print(
                 f"The {len(rejected)} rows not sent are in {target}, with the reason."
             )
-    if report.count(Outcome.QUEUED):
-        return EXIT_QUEUED
-    return EXIT_REJECTED if rejected else 0
+    elif _remove_earlier(target):
+        print(f"No row was left unsent: removed {target}, left by an earlier run.")
+    if report.count(Outcome.QUEUED) or not_looked_up or earlier.unsent:
+        return EXIT_UNREACHABLE
+    return EXIT_REJECTED if rejected or earlier.refused else 0
+
+
+def _changes(count: int, one: str, many: str) -> str:
+    """ "1 change queued earlier was", "2 changes queued earlier were"."""
+    if count == 1:
+        return f"1 change queued earlier {one}"
+    return f"{count} changes queued earlier {many}"
+
+
+def _remove_earlier(target: Path) -> bool:
+    """Remove the rejected rows an earlier run left at ``target``, so nobody
+    reads them as this run's; True if there was such a file."""
+    if not target.is_file():
+        return False
+    try:
+        target.unlink()
+    except OSError as error:
+        print(
+            f"spkey-desktop import: {target} is from an earlier run and could not "
+            f"be removed ({error.strerror or error}); do not read it as this run's.",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 class _ProgressLine:

@@ -9,7 +9,10 @@
    loop's thread may touch.
 4. The operator confirms; an :class:`ImportRun` sends the rows.
 5. ``write_rejected`` keeps the rows that were not sent, with the reason, in
-   a file the operator can fix and import again.
+   a file the operator can fix and import again; ``rejected_path`` names it
+   after the whole input name (``tenants.csv-rejected.csv``), so the
+   rejected rows of ``tenants.csv`` and ``tenants.xlsx`` never overwrite each
+   other.
 
 The window and the ``import`` command both go through here.
 """
@@ -105,15 +108,14 @@ class ImportService:
         in_roster = {u.user_id for u in known.values()}
         users: dict[Contact, RosterUser] = {c: known[c] for c in wanted if c in known}
         users.update(lookups.found)
+        read = {u.user_id: u for u in lookups.found.values()}
         directory = Directory(
             users=users,
-            joining={
-                u.user_id: u
-                for u in lookups.found.values()
-                if u.user_id not in in_roster
-            },
+            joining={i: u for i, u in read.items() if i not in in_roster},
             missing=frozenset(lookups.missing),
             failed=lookups.failed,
+            unreachable=lookups.unreachable,
+            read=read,
         )
 
         classifier = RowClassifier(sheet, mapping, directory, roster_check)
@@ -125,10 +127,20 @@ class ImportService:
                 on_rows(done)
             report("Checking rows", len(rows), len(sheet.rows))
             await asyncio.sleep(0)
-        return ImportPreview(sheet, mapping, tuple(rows), directory)
+        return ImportPreview(
+            sheet, mapping, tuple(rows), directory, roster_size=len(roster)
+        )
 
 
 REJECTED_HEADERS = ("Row", "Problem")
+_REJECTED_SUFFIX = "-rejected.csv"
+
+
+def rejected_path(source: Path) -> Path:
+    """Where the rows of ``source`` that were not sent go by default: next to
+    it, named after its whole name (``tenants.xlsx-rejected.csv``), so that
+    two inputs that differ only in their extension keep their own file."""
+    return source.with_name(source.name + _REJECTED_SUFFIX)
 
 
 def write_rejected(path: Path, preview: ImportPreview, report: ImportReport) -> int:

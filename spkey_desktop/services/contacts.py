@@ -4,7 +4,10 @@ The roster answers for the users it has. The others are looked up on the
 server, by exact e-mail or phone and always with ``searchOnly``, so a preview
 never creates anyone; a user found there is read (profile and plates) but
 joins the roster only when the operator confirms the import. Lookups run a
-few at a time; one that fails says why and does not stop the others.
+few at a time; one that fails says why and does not stop the others. A lookup
+the server could not be reached for (no connection, a timeout, 502/503/504,
+429: what the outbox waits out) is kept apart from one the server answered
+with an error, since running the import again later is what fixes it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ from enum import Enum
 
 from spkey_desktop.api.errors import (
     ApiError,
+    ApiTimeoutError,
+    ConnectionFailedError,
     ForbiddenError,
     NotFoundError,
+    RateLimitedError,
+    RedirectedError,
     UnauthorizedError,
+    UnavailableError,
 )
 from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.store.roster import RosterUser
@@ -33,6 +41,16 @@ LOOKUP_CONCURRENCY = 8
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_DIGITS = re.compile(r"[1-9][0-9]{5,14}")
 _PHONE_SEPARATORS = str.maketrans("", "", " -./()\u00a0")
+
+#: Errors that mean the server could not be reached: the ones the outbox
+#: (``delivery.classify``) waits out rather than reporting against a change.
+UNREACHABLE_ERRORS: tuple[type[ApiError], ...] = (
+    ConnectionFailedError,
+    ApiTimeoutError,
+    UnavailableError,
+    RateLimitedError,
+    RedirectedError,
+)
 
 
 class ContactKind(Enum):
@@ -97,11 +115,16 @@ def roster_contacts(users: Iterable[RosterUser]) -> dict[Contact, RosterUser]:
 
 @dataclass
 class Lookups:
-    """What the server said about the contacts the roster does not know."""
+    """What the server said about the contacts the roster does not know.
+
+    ``failed`` the server answered with an error; ``unreachable`` it could
+    not be asked at all. Both map a contact to a sentence saying why.
+    """
 
     found: dict[Contact, RosterUser]
     missing: set[Contact]
     failed: dict[Contact, str]
+    unreachable: dict[Contact, str] = field(default_factory=dict)
 
 
 Progress = Callable[[int, int], None]
@@ -142,6 +165,9 @@ async def look_up(
             except (UnauthorizedError, ForbiddenError) as error:
                 refused.append(error)
                 return
+            except UNREACHABLE_ERRORS as error:
+                log.debug("Could not reach the server for %s: %r", contact.text, error)
+                result.unreachable[contact] = error.user_message
             except ApiError as error:
                 log.debug("Looking up %s failed: %r", contact.text, error)
                 result.failed[contact] = (

@@ -4,8 +4,14 @@ Every row of the file gets one status and a sentence saying why: a new plate,
 a plate the user already has, a duplicate of an earlier row, a plate that
 collides with another user's (the same plate, or one a camera could confuse
 with it), a plate whose canonical form differs from what the file says (both
-are shown), an invalid row, a cell a spreadsheet damaged, or a user nobody on
-SmartphoneKey has (whom the operator may choose to create).
+are shown), an invalid row, a cell a spreadsheet damaged, a user nobody on
+SmartphoneKey has (whom the operator may choose to create), or a user who
+could not be looked up because the server could not be reached.
+
+Collisions can only be checked against plates the app knows: the roster's,
+and those of the users read from the server for this file (the API cannot
+say which user has a given plate). ``ImportPreview.collision_scope`` says so
+in a sentence.
 
 Classifying is plain Python over the sheet, the roster's plate index and a
 :class:`Directory` of who each e-mail, phone and user id in the file belongs
@@ -32,7 +38,7 @@ from spkey_desktop.plates import (
     canonicalize,
 )
 from spkey_desktop.services.contacts import Contact, ContactKind, contact_problem
-from spkey_desktop.store.roster import RosterUser
+from spkey_desktop.store.roster import PlateState, RosterPlate, RosterUser
 
 
 class RowStatus(Enum):
@@ -43,13 +49,20 @@ class RowStatus(Enum):
     DUPLICATE = "duplicate in the file"
     CONFUSABLE = "collides with another plate"
     NOT_FOUND = "user not found"
+    UNREACHABLE = "user not looked up"
     DAMAGED = "damaged by a spreadsheet"
     INVALID = "invalid"
 
 
 #: Rows that need the operator: held back, and listed in the rejected rows.
 NEEDS_ATTENTION = frozenset(
-    {RowStatus.CONFUSABLE, RowStatus.NOT_FOUND, RowStatus.DAMAGED, RowStatus.INVALID}
+    {
+        RowStatus.CONFUSABLE,
+        RowStatus.NOT_FOUND,
+        RowStatus.UNREACHABLE,
+        RowStatus.DAMAGED,
+        RowStatus.INVALID,
+    }
 )
 
 
@@ -90,26 +103,51 @@ class Directory:
     """Who each contact in the file belongs to.
 
     ``users`` maps contacts to users (from the roster or found on the
-    server); ``joining`` are those found on the server, not yet in the
-    roster; ``missing`` nobody has; ``failed`` could not be looked up, with
-    the reason.
+    server); ``read`` are the users read from the server for this preview,
+    by id, and ``joining`` those of them not yet in the roster; ``missing``
+    nobody has; ``failed`` the server answered with an error, with the
+    reason; ``unreachable`` could not be looked up because the server could
+    not be reached, with what the connection said.
     """
 
     users: Mapping[Contact, RosterUser] = field(default_factory=dict)
     joining: Mapping[str, RosterUser] = field(default_factory=dict)
     missing: frozenset[Contact] = frozenset()
     failed: Mapping[Contact, str] = field(default_factory=dict)
+    unreachable: Mapping[Contact, str] = field(default_factory=dict)
+    read: Mapping[str, RosterUser] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ImportPreview:
+    """Every row classified; ``roster_size`` is how many roster users the
+    collision check covered (besides the users read for this file)."""
+
     sheet: Sheet
     mapping: ColumnMapping
     rows: tuple[PreviewRow, ...]
     directory: Directory
+    roster_size: int = 0
 
     def counts(self) -> Counter[RowStatus]:
         return Counter(row.status for row in self.rows)
+
+    def collision_scope(self) -> str:
+        """What the collision check covered, as a sentence."""
+        directory = self.directory
+        checked = (
+            f"{_many(self.roster_size, 'roster user')} and "
+            f"{_many(len(directory.read), 'user')} read from the server for this file"
+        )
+        unread = len(directory.unreachable) + len(directory.failed)
+        if unread:
+            checked += (
+                f" ({_many(unread, 'contact')} in the file could not be looked up)"
+            )
+        return (
+            f"Collisions were checked against the plates of {checked}. Plates of "
+            "other users are not checked: the server cannot say who has a plate."
+        )
 
     def summary(self) -> list[str]:
         """One line per status present, in the order of ``RowStatus``."""
@@ -135,6 +173,14 @@ def build_preview(
     classifier = RowClassifier(sheet, mapping, directory, roster_check)
     rows = tuple(classifier.classify(row) for row in sheet.rows)
     return ImportPreview(sheet, mapping, rows, directory)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unfound:
+    """Why a row has no user: its status and the sentence."""
+
+    status: RowStatus
+    reason: str
 
 
 def row_contacts(row: SheetRow, columns: Mapping[Field, int]) -> list[Contact]:
@@ -174,10 +220,14 @@ class RowClassifier:
         self._directory = directory
         self._roster_check = roster_check
         # Plates earlier rows put on users, to find duplicates and
-        # collisions inside the file; plus the plates of users who join.
+        # collisions inside the file; plus the plates of every user read from
+        # the server for this file: those who join the roster, and roster
+        # users found under a contact the roster lacks (their plates as the
+        # server has them now, in place of the roster's copy).
         self._in_file = PlateIndex()
         self._row_of: dict[tuple[str, str], int] = {}
-        for user in directory.joining.values():
+        self._read = directory.read
+        for user in self._read.values():
             for plate in user.plates:
                 self._in_file.add(user.user_id, user.display_name, plate.plate)
 
@@ -196,8 +246,8 @@ class RowClassifier:
             return PreviewRow(row.number, *problem, **shown)
 
         found = self._user(contacts)
-        if isinstance(found, str):
-            return PreviewRow(row.number, RowStatus.INVALID, found, **shown)
+        if isinstance(found, _Unfound):
+            return PreviewRow(row.number, found.status, found.reason, **shown)
         user, new_user = found
         if user is not None:
             shown.update(user_id=user.user_id, user_name=user.display_name)
@@ -238,15 +288,15 @@ class RowClassifier:
             return RowStatus.DUPLICATE, f"Row {earlier} has the same plate and user."
         self._row_of[(holder, plate)] = number
 
-        if user is not None and any(
-            canonicalize(p.plate).plate == plate for p in user.plates
-        ):
+        if user is not None and _registered(user, plate) is not None:
             return RowStatus.UNCHANGED, _unchanged(user, plate, label)
 
         collisions = [
             c
             for c in self._roster_check(plate, holder)
             if c.kind is not CollisionKind.ALREADY_ON_THIS_USER
+            # A user read for this file is checked as the server has them.
+            and c.user_id not in self._read
         ]
         collisions += self._in_file_collisions(plate, holder)
         name = user.display_name if user is not None else contact.text
@@ -294,14 +344,21 @@ class RowClassifier:
 
     def _user(
         self, contacts: list[Contact]
-    ) -> tuple[RosterUser | None, NewUser | None] | str:
-        """The row's user, or who to create; a string says what is wrong."""
+    ) -> tuple[RosterUser | None, NewUser | None] | _Unfound:
+        """The row's user, or who to create, or why neither can be said.
+
+        A row whose user is known (from the roster, or found on the server)
+        goes to that user even when another of its contacts could not be
+        looked up: that one cannot be checked, and the row is not lost to it.
+        """
         if not contacts:
-            return "No e-mail address, phone number or user id to find the user."
+            return _invalid(
+                "No e-mail address, phone number or user id to find the user."
+            )
         for contact in contacts:
             problem = contact_problem(contact)
             if problem is not None:
-                return problem
+                return _invalid(problem)
         directory = self._directory
         users = {c: directory.users[c] for c in contacts if c in directory.users}
         ids = {u.user_id for u in users.values()}
@@ -309,12 +366,16 @@ class RowClassifier:
             said = " and ".join(
                 f"{c.text} is {u.display_name}" for c, u in users.items()
             )
-            return f"The row names two different users: {said}."
-        for contact in contacts:
-            if contact in directory.failed:
-                return directory.failed[contact]
+            return _invalid(f"The row names two different users: {said}.")
         if users:
             return next(iter(users.values())), None
+        for contact in contacts:
+            if contact in directory.unreachable:
+                detail = directory.unreachable[contact]
+                return _Unfound(RowStatus.UNREACHABLE, _unreachable(contact, detail))
+        for contact in contacts:
+            if contact in directory.failed:
+                return _invalid(directory.failed[contact])
         return None, _new_user(contacts)
 
 
@@ -337,6 +398,21 @@ _CREATE = (
 )
 
 
+def _many(count: int, thing: str) -> str:
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
+def _invalid(reason: str) -> _Unfound:
+    return _Unfound(RowStatus.INVALID, reason)
+
+
+def _unreachable(contact: Contact, detail: str) -> str:
+    return (
+        f"The server could not be reached to look up {contact.text}, so this "
+        f"row is not sent: run the import again once it answers. ({detail})"
+    )
+
+
 def _not_found(contact: Contact, then: str) -> str:
     return (
         f"Nobody on SmartphoneKey has the {contact.kind.value} {contact.text}. {then}"
@@ -349,11 +425,32 @@ def _user_only(user: RosterUser, directory: Directory) -> str:
     return f"No plate: {user.display_name} is in the roster already."
 
 
-def _unchanged(user: RosterUser, plate: str, label: str) -> str:
-    stored = next(
-        (p for p in user.plates if canonicalize(p.plate).plate == plate), None
+# Plates that are on the server, or will be once the outbox has sent what
+# waits: an add the server refused, or a removal on its way, does not count.
+_REGISTERED = frozenset({PlateState.SAVED, PlateState.ADDING, PlateState.REMOVE_FAILED})
+
+
+def _registered(user: RosterUser, plate: str) -> RosterPlate | None:
+    """``user``'s copy of ``plate`` (canonical), if it is or will be on the
+    server."""
+    return next(
+        (
+            p
+            for p in user.plates
+            if p.state in _REGISTERED and canonicalize(p.plate).plate == plate
+        ),
+        None,
     )
+
+
+def _unchanged(user: RosterUser, plate: str, label: str) -> str:
+    stored = _registered(user, plate)
     said = f"{user.display_name} has {plate} already: nothing to send."
+    if stored is not None and stored.state is PlateState.ADDING:
+        said = (
+            f"{plate} waits in the outbox for {user.display_name} already, from "
+            "an earlier import or the window: nothing more to send."
+        )
     if stored is not None and label and stored.label != label:
         said += f" Its label stays {stored.label!r} (labels cannot be changed)."
     return said

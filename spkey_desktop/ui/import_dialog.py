@@ -44,7 +44,11 @@ from spkey_desktop.bulk.encoding import ENCODING_NAMES, encoding_name
 from spkey_desktop.bulk.mapping import ColumnMapping, Field
 from spkey_desktop.bulk.sheets import Sheet, SheetError
 from spkey_desktop.plates import Collision
-from spkey_desktop.services.bulk_import import ImportService, write_rejected
+from spkey_desktop.services.bulk_import import (
+    ImportService,
+    rejected_path,
+    write_rejected,
+)
 from spkey_desktop.services.import_preview import ImportPreview, RowStatus
 from spkey_desktop.services.import_run import (
     ImportOptions,
@@ -447,7 +451,7 @@ class ImportDialog(QDialog):
     async def _choose_rejected_file(self) -> None:
         if self._sheet is None:
             return
-        suggested = self._sheet.path.with_name(f"{self._sheet.path.stem}-rejected.csv")
+        suggested = rejected_path(self._sheet.path)
         chooser = QFileDialog(self, "Save the rows not sent", str(suggested))
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         chooser.setNameFilters(["CSV (*.csv)", "Excel workbook (*.xlsx)"])
