@@ -49,6 +49,7 @@ import logging
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
 from spkey_desktop.api.client import SpkeyClient
@@ -77,6 +78,16 @@ Listener = Callable[[OutboxEvent], None]
 DeliveredHook = Callable[[Delivery], Awaitable[None]]
 
 _CLOSED_UNANSWERED = "The app closed before the server answered; it is sent again."
+
+#: Listeners hear at most this often (seconds) while changes keep moving: a
+#: backlog sent at full speed moves several users per loop turn, and telling
+#: the window about each turn would cost more than the sending.
+NOTIFY_INTERVAL_S = 0.05
+
+#: Users with a change due are read from the outbox this many at a time
+#: beyond the free lanes, so a lane that has finished with one user goes on
+#: to the next without asking the database which one it is.
+_READY_AHEAD = 64
 
 
 def what_happened(error: ApiError) -> str:
@@ -108,8 +119,11 @@ class OutboxSender:
         self._waiters: dict[int, asyncio.Future[Delivery]] = {}
         self._wakeup = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
+        self._ready: deque[str] = deque()  # users with a change due, oldest first
         self._changed: set[str] = set()
-        self._flush_scheduled = False
+        self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._flush_soon = False  # the handle runs in the next loop turn
+        self._last_flush = -math.inf
         self._closed = False
 
     @property
@@ -188,6 +202,7 @@ class OutboxSender:
         """Try sending now, without waiting out the backoff."""
         self._gate.reset()
         self._outbox.make_due()
+        self._ready.clear()
         self._notify([])
         self._wakeup.set()
 
@@ -250,6 +265,7 @@ class OutboxSender:
         due (None: only a wake-up or a lane ending can change anything)."""
         now = time.time()
         if not self._gate.is_open(now):
+            self._ready.clear()
             # Shut for good (refused credentials) until wake(): no timer.
             return self._gate.until - now if self._gate.until < math.inf else None
         # While offline, a single change probes whether the server is back.
@@ -261,18 +277,35 @@ class OutboxSender:
             if free > 0 and user_id not in self._lanes:
                 self._start_lane(user_id)
                 free -= 1
-        if free > 0:
-            for entry in self._outbox.first_entries(free, self._lanes, due_before=now):
-                self._start_lane(entry.user_id)
+        if offline:
+            self._ready.clear()
+        if free > 0 and not self._ready:
+            ahead = 0 if offline else _READY_AHEAD
+            found = self._outbox.first_entries(
+                free + ahead, self._lanes, due_before=now
+            )
+            self._ready.extend(entry.user_id for entry in found)
+        while free > 0 and self._start_ready():
+            free -= 1
 
         later = self._outbox.next_attempt_after(now)
         return None if later is None else later - now
+
+    def _start_ready(self) -> bool:
+        """Start a lane for the next user read ahead; False if none is left."""
+        while self._ready:
+            user_id = self._ready.popleft()
+            if user_id not in self._lanes:
+                self._start_lane(user_id)
+                return True
+        return False
 
     def _start_lane(self, user_id: str) -> None:
         self._lanes[user_id] = asyncio.ensure_future(self._lane(user_id))
 
     async def _lane(self, user_id: str) -> None:
-        """Send one user's changes, in order, while they are due."""
+        """Send one user's changes, in order, while they are due; then go on
+        to the next user read ahead, if the supervisor need not choose."""
         try:
             while not self._closed:
                 entry = self._outbox.next_for_user(user_id)
@@ -280,12 +313,24 @@ class OutboxSender:
                     return
                 if not self._due(entry) or not await self._send(entry):
                     self._release_waiters(user_id)
+                    self._ready.clear()
                     return
                 if self._slot_wanted():
                     return  # this user's rest comes after the waited change
         finally:
             self._lanes.pop(user_id, None)
-            self._wakeup.set()
+            if not self._hand_on():
+                self._wakeup.set()
+
+    def _hand_on(self) -> bool:
+        """Start the next user's lane in the one just ended; False when the
+        supervisor has to look (nothing read ahead, an operator waiting, the
+        server unreachable, or closing)."""
+        if self._closed or self._waiters or not self._gate.is_open():
+            return False
+        if self._gate.reachability is Reachability.OFFLINE:
+            return False
+        return self._start_ready()
 
     def _due(self, entry: OutboxEntry) -> bool:
         now = time.time()
@@ -432,16 +477,31 @@ class OutboxSender:
     # -- telling the listeners -------------------------------------------------
 
     def _notify(self, user_ids: Iterable[str]) -> None:
-        """Tell listeners soon, once per loop turn however much moved."""
+        """Tell listeners soon: in the next loop turn, or, while a backlog keeps
+        moving, ``NOTIFY_INTERVAL_S`` after the last telling, with everything
+        that moved meanwhile. While an operator waits on a change (a dialog),
+        always in the next turn: the dialog and the roster must agree."""
         self._changed.update(user_ids)
-        if not self._flush_scheduled and not self._closed:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
         if self._closed:
             return
+        loop = asyncio.get_running_loop()
+        wait = self._last_flush + NOTIFY_INTERVAL_S - loop.time()
+        if self._waiters or wait <= 0:
+            if self._flush_handle is not None and not self._flush_soon:
+                self._flush_handle.cancel()
+                self._flush_handle = None
+            if self._flush_handle is None:
+                self._flush_handle = loop.call_soon(self._flush)
+                self._flush_soon = True
+        elif self._flush_handle is None:
+            self._flush_handle = loop.call_later(wait, self._flush)
+            self._flush_soon = False
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        if self._closed:
+            return
+        self._last_flush = asyncio.get_running_loop().time()
         event = OutboxEvent(frozenset(self._changed), self.status())
         self._changed.clear()
         for listener in list(self._listeners):

@@ -1,0 +1,60 @@
+"""A backlog of many users: every lane kept busy, listeners told at a steady
+pace, and the end always told."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+from spkey_desktop.server import LocalServer
+from spkey_desktop.services.delivery import OutboxEvent, SendPolicy
+from spkey_desktop.services.outbox_sender import NOTIFY_INTERVAL_S
+from spkey_desktop.store.outbox import AddPlate
+from tests.services.conftest import OpenApp, ServerClock
+
+
+def _users(server: LocalServer, count: int) -> list[str]:
+    org = server.organizations[0].org_id
+    return [server.create_user(org, email=f"p{n}@example.com") for n in range(count)]
+
+
+async def test_a_lane_done_with_one_user_goes_on_to_the_next(
+    local_server: LocalServer, open_app: OpenApp, server_clock: ServerClock
+) -> None:
+    users = _users(local_server, 40)
+    local_server.set_latency(40)
+    app = await open_app()
+
+    app.service.sender.enqueue_many([AddPlate(u, f"L{n}") for n, u in enumerate(users)])
+    await app.settled()
+
+    posts = server_clock.posts("AddLicensePlate")
+    assert len(posts) == 40
+    edges = sorted([(a.at, 1) for a in posts] + [(a.done - 0.01, -1) for a in posts])
+    in_flight = list(itertools.accumulate(step for _, step in edges))
+    # Every lane busy at some point, none beyond the limit.
+    assert max(in_flight) == SendPolicy().concurrency
+    for n, user_id in enumerate(users):
+        assert local_server.plates_of(user_id) == [f"L{n}"]
+
+
+async def test_listeners_hear_a_busy_backlog_at_a_steady_pace_and_its_end(
+    local_server: LocalServer, open_app: OpenApp
+) -> None:
+    users = _users(local_server, 60)
+    app = await open_app()
+    heard: list[tuple[float, OutboxEvent]] = []
+    app.service.sender.add_listener(lambda e: heard.append((time.monotonic(), e)))
+
+    app.service.sender.enqueue_many([AddPlate(u, f"T{n}") for n, u in enumerate(users)])
+    await app.settled()
+    await asyncio.sleep(NOTIFY_INTERVAL_S * 3)
+
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(heard)]
+    assert len(heard) >= 2
+    assert min(gaps) >= NOTIFY_INTERVAL_S * 0.8
+    # Nothing that moved goes untold, and the last word is the final state.
+    told = set().union(*(event.user_ids for _, event in heard))
+    assert set(users) <= told
+    assert heard[-1][1].status.counts.unsent == 0
