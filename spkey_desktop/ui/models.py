@@ -256,14 +256,23 @@ class RosterTableModel(RecordTableModel):
         self.endInsertRows()
 
     def upsert_many(self, users: Sequence[RosterUser]) -> None:
-        """Many changes at once: one reset when there are many, else row updates."""
-        if len(users) > 50:
-            merged = {u.user_id: u for u in self._users}
-            merged.update((u.user_id, u) for u in users)
-            self.set_users(merged.values())
-            return
-        for user in users:
-            self.upsert(user)
+        """Many changes at once: users already shown are updated in place, with
+        one ``dataChanged`` per run of neighbouring rows, and new ones arrive
+        in one insert. No reset: a reset would recompute the search text of
+        every user and make the view forget its scroll position, for the
+        sake of the few that changed."""
+        latest = {u.user_id: u for u in users}
+        rows = []
+        for user_id, user in latest.items():
+            row = self._row_of.get(user_id)
+            if row is not None:
+                self._users[row] = user
+                self._search[row] = search_text(user)
+                rows.append(row)
+        last_column = len(RosterColumn) - 1
+        for first, last in _runs(sorted(rows)):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+        self.append_users([u for u in latest.values() if u.user_id not in self._row_of])
 
     def remove(self, user_id: str) -> None:
         row = self._row_of.get(user_id)
@@ -362,3 +371,14 @@ class PlatesTableModel(RecordTableModel):
             if item.plate == plate:
                 return row
         return None
+
+
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of neighbours."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

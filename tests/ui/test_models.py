@@ -161,3 +161,46 @@ def test_dates_at_the_ends_of_the_calendar_do_not_break_the_plates_table(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_many_changes_at_once_update_rows_in_place_without_a_reset(
+    qtmodeltester,
+) -> None:
+    crowd = [make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd") for n in range(200)]
+    model = RosterTableModel()
+    model.set_users(crowd)
+    proxy = RosterFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(RosterColumn.NAME)
+    proxy.set_search("wx")  # nobody has a plate yet: nothing shown
+    assert proxy.rowCount() == 0
+    resets: list[str] = []
+    model.modelReset.connect(lambda: resets.append("source"))
+    proxy.modelReset.connect(lambda: resets.append("proxy"))
+    changed_rows: list[tuple[int, int]] = []
+    model.dataChanged.connect(
+        lambda top, bottom, *_: changed_rows.append((top.row(), bottom.row()))
+    )
+
+    # 80 scattered users get a plate, 5 new users arrive: one batch.
+    touched = [
+        make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd", f"WX{n:03d}")
+        for n in range(0, 200, 5)
+    ] + [
+        make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd", f"WX{n:03d}")
+        for n in range(1, 200, 5)
+    ]
+    new = [make_user(f"n{n}", f"Newcomer{n}", "Crowd", f"WX9{n}") for n in range(5)]
+    model.upsert_many(touched + new)
+
+    assert resets == []
+    assert model.rowCount() == 205
+    # Neighbouring rows (0 and 1, 5 and 6, ...) are told in one signal each.
+    assert changed_rows[:3] == [(0, 1), (5, 6), (10, 11)]
+    assert len(changed_rows) == 40
+    shown = [proxy.data(proxy.index(row, RosterColumn.NAME)) for row in range(85)]
+    assert proxy.rowCount() == 85
+    assert shown == sorted(shown)
+    assert model.user("u005").plates[0].plate == "WX005"
+    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(proxy, force_py=True)
