@@ -310,11 +310,14 @@ class ImportRun:
         online = status.reachability in (Reachability.ONLINE, Reachability.UNKNOWN)
         self._waiting = "" if online else status.last_error or status.reachability.value
         self._refused = status.reachability is Reachability.REFUSED
-        outbox = self._service.sender.outbox
+        user_ids = event.user_ids & self._by_user.keys()
+        open_ids = [i for user_id in user_ids for i in self._by_user[user_id]]
+        # One read for every entry of the users that moved, not one per entry.
+        still_there = self._service.sender.outbox.get_many(open_ids)
         touched = []
-        for user_id in event.user_ids & self._by_user.keys():
+        for user_id in user_ids:
             for entry_id in sorted(self._by_user[user_id]):
-                entry = outbox.get(entry_id)
+                entry = still_there.get(entry_id)
                 if entry is None:
                     self._close(entry_id, Outcome.SENT, "")
                 elif entry.state is EntryState.FAILED:
@@ -359,8 +362,7 @@ class ImportRun:
     def _tell(self, user_ids: Sequence[str]) -> None:
         if self._on_users is None:
             return
-        shown = [self._service.view(user_id) for user_id in dict.fromkeys(user_ids)]
-        self._on_users([user for user in shown if user is not None])
+        self._on_users(self._service.views(dict.fromkeys(user_ids)))
 
     def _report(self) -> None:
         if self._on_progress is not None:
