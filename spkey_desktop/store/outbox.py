@@ -27,6 +27,7 @@ Public API::
     outbox.entries(user_id=None)  # all of them, in sending order
     outbox.entries_of(user_ids)   # those of some users
     outbox.get(entry_id)          # one entry, or None once it has left
+    outbox.get_many(entry_ids)    # those still there, by id
     outbox.counts()               # OutboxCounts(pending, sending, failed)
 
     outbox.cancel(entry_id)    # the operator withdraws a change not yet sent
@@ -68,6 +69,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from spkey_desktop.store.wal import hold_checkpoints, nothing_to_release
 
 # TODO(#4): the calls run on the caller's thread, the event loop's in the
 # window. A write that has to wait for another process's write lock (a second
@@ -232,11 +235,18 @@ class Outbox:
         if self._path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = FULL")
+        self._release_checkpoints = nothing_to_release
+        if self._path != ":memory:":
+            # Checkpoints run on a thread of their own (store/wal.py), not in
+            # the commit of the event loop that happens to fill the log.
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")
+            self._release_checkpoints = hold_checkpoints(self._path)
         with self._write() as db:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(statement)
 
     def close(self) -> None:
+        self._release_checkpoints()
         with self._lock:
             self._db.close()
 
@@ -271,6 +281,17 @@ class Outbox:
     def get(self, entry_id: int) -> OutboxEntry | None:
         rows = self._select("WHERE entry_id = ?", (entry_id,))
         return rows[0] if rows else None
+
+    def get_many(self, entry_ids: Iterable[int]) -> dict[int, OutboxEntry]:
+        """The entries still in the outbox among ``entry_ids``, by id."""
+        ids = list(dict.fromkeys(entry_ids))
+        found: dict[int, OutboxEntry] = {}
+        for start in range(0, len(ids), 500):
+            chunk = tuple(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for entry in self._select(f"WHERE entry_id IN ({marks})", chunk):
+                found[entry.entry_id] = entry
+        return found
 
     def entries(self, user_id: str | None = None) -> list[OutboxEntry]:
         """Every entry (of one user, if given), in sending order."""

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
+from spkey_desktop.store.wal import hold_checkpoints, nothing_to_release
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -158,10 +160,17 @@ class RosterStore:
         # the event loop during a refresh. The operator's own changes are the
         # outbox's, which syncs them (store/outbox.py).
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._release_checkpoints = nothing_to_release
+        if self._path != ":memory:":
+            # Checkpoints run on a thread of their own (store/wal.py), not in
+            # whichever commit of the event loop fills the log.
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")
+            self._release_checkpoints = hold_checkpoints(self._path)
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
+        self._release_checkpoints()
         self._db.close()
 
     def load_all(self) -> list[RosterUser]:
