@@ -60,6 +60,7 @@ def _run(server: ServerProcess, folder: Path, users: int, sample: int) -> list[R
 async def _measure(
     server: ServerProcess, folder: Path, users: int, sample: int
 ) -> list[Result]:
+    from spkey_desktop import heap
     from spkey_desktop.api import Credentials, SpkeyClient
     from spkey_desktop.services.delivery import SendPolicy
     from spkey_desktop.services.roster_service import (
@@ -86,6 +87,7 @@ async def _measure(
     stubs = [RosterUser(u.user_id, u.email) for u in server.users]
     store.save_many(stubs)
     window.show_roster(stubs)
+    heap.settle()  # as the app does once the window and saved roster are up
     server.set_latency(LATENCY_MS)
     results: list[Result] = []
 

@@ -19,7 +19,7 @@ import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
 
-from spkey_desktop import __version__, demo
+from spkey_desktop import __version__, demo, heap
 from spkey_desktop.api.client import SpkeyClient
 from spkey_desktop.api.jwt_claims import TokenState
 from spkey_desktop.api.redaction import RedactSecretsFilter
@@ -203,6 +203,9 @@ class WindowSession:
         window.show()
         loader = RosterLoader(roster_file, outbox.entries())
         cached = await show_saved_roster(window, loader)
+        # What start-up made lives as long as the window: out of the garbage
+        # collector's walks, so they do not stall a refresh (see heap.py).
+        heap.settle()
         for notice in self._notices:
             window.show_notice(notice)
         self._notices.clear()

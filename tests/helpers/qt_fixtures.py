@@ -9,6 +9,7 @@ spins Qt's event loop, exactly as they do under ``app.exec()``.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,3 +45,13 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         executor.shutdown(wait=True)
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _hand_back_a_frozen_heap() -> Iterator[None]:
+    """A test that runs the whole window session freezes the heap as the app
+    does once it is up (``spkey_desktop/heap.py``); the suite goes on with
+    the collector seeing everything again."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
