@@ -98,10 +98,10 @@ class OutboxEvent:
 class SendPolicy:
     """How many at once, and how patiently.
 
-    ``concurrency`` users are sent to at a time: each lane sends one change,
-    then reads the user back when the answer cannot be trusted alone (two
-    requests at once), so at most twice that many requests are in flight,
-    as many as a refresh has (8 users, two requests each).
+    ``concurrency`` users are sent to at a time, one request each (a change,
+    or the read-back of the user's plates when the answer cannot be trusted
+    alone): 16 requests in flight at most, as many as a refresh has (8 users,
+    two requests each).
 
     The wait before the n-th consecutive retry (n from 0) is "equal jitter":
     between half and all of ``min(max_delay, base_delay * 2**n)``, so waits
@@ -109,7 +109,7 @@ class SendPolicy:
     ``random`` is the dice (tests pass their own).
     """
 
-    concurrency: int = 8
+    concurrency: int = 16
     base_delay: float = 1.0
     max_delay: float = 60.0
     server_error_attempts: int = 3

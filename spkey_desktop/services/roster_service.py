@@ -19,7 +19,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -401,7 +401,9 @@ class RosterService:
         """Update the cached user from a command's answer.
 
         When the server's version moved by more than this one command, someone
-        else changed the user meanwhile: reload it instead of guessing.
+        else changed the user meanwhile: reload the user's plates instead of
+        guessing (the plates are what the version tells about; the profile
+        follows with the next refresh).
         """
         # Unknown version (no command since the last fetch): the answer cannot
         # tell whether others changed the user too, so read it once. A no-op
@@ -416,8 +418,14 @@ class RosterService:
                 user.version,
                 result.version,
             )
-            reloaded = await self._fetch(user.user_id)
-            reloaded = replace(reloaded, version=result.version)
+            plate_list = await self._client.list_plates(user.user_id)
+            current = self._store.get(user.user_id)
+            if current is None:
+                return user  # forgotten meanwhile
+            reloaded = current.with_plates(
+                (RosterPlate(p.plate, p.label, p.added_at) for p in plate_list.plates),
+                version=result.version,
+            )
             self._store.save(reloaded)
             return reloaded
 
