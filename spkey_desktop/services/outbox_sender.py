@@ -45,6 +45,7 @@ Public API::
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import re
@@ -81,8 +82,13 @@ _CLOSED_UNANSWERED = "The app closed before the server answered; it is sent agai
 
 #: Listeners hear at most this often (seconds) while changes keep moving: a
 #: backlog sent at full speed moves several users per loop turn, and telling
-#: the window about each turn would cost more than the sending.
-NOTIFY_INTERVAL_S = 0.05
+#: the window about each turn would cost more than the sending. Ten times a
+#: second is still a smoothly moving progress bar.
+NOTIFY_INTERVAL_S = 0.1
+
+#: At most this many users per telling; more (a bulk just queued) are told in
+#: the loop turns that follow, so no telling holds the window for long.
+NOTIFY_BATCH = 200
 
 #: Users with a change due are read from the outbox this many at a time
 #: beyond the free lanes, so a lane that has finished with one user goes on
@@ -501,9 +507,17 @@ class OutboxSender:
         self._flush_handle = None
         if self._closed:
             return
-        self._last_flush = asyncio.get_running_loop().time()
-        event = OutboxEvent(frozenset(self._changed), self.status())
-        self._changed.clear()
+        loop = asyncio.get_running_loop()
+        self._last_flush = loop.time()
+        if len(self._changed) > NOTIFY_BATCH:
+            told = frozenset(itertools.islice(self._changed, NOTIFY_BATCH))
+            self._changed -= told
+            self._flush_handle = loop.call_soon(self._flush)
+            self._flush_soon = True
+        else:
+            told = frozenset(self._changed)
+            self._changed.clear()
+        event = OutboxEvent(told, self.status())
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -79,14 +79,7 @@ def _open_import(
 
 def show_users(panel: RosterPanel, users: Sequence[RosterUser]) -> None:
     """New users in one batch insert, known ones updated in place."""
-    model = panel.roster_model
-    for user in users:
-        panel.plate_index.replace(model.user(user.user_id), user)
-    new = [u for u in users if model.row_of(u.user_id) is None]
-    known = [u for u in users if model.row_of(u.user_id) is not None]
-    model.append_users(new)
-    for user in known:
-        panel.apply_user(user)
+    panel.apply_users(users)
 
 
 async def choose_and_export(window: MainWindow) -> None:

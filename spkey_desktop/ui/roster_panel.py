@@ -147,8 +147,9 @@ class RosterPanel(QSplitter):
             self._show_plates(user)
 
     def apply_users(self, users: Sequence[RosterUser]) -> None:
-        """Show many new or changed users: one model reset when there are many,
-        so a refresh or a sent backlog does not redraw row by row."""
+        """Show many new or changed users in one batch (rows updated in place,
+        new ones in one insert), so a refresh or a sent backlog does not
+        redraw row by row; the selection stays on its user."""
         if len(users) <= _ROW_BY_ROW:
             for user in users:
                 self.apply_user(user)
@@ -158,7 +159,6 @@ class RosterPanel(QSplitter):
             self.plate_index.replace(self.roster_model.user(user.user_id), user)
         self.roster_model.upsert_many(users)
         if selected is not None:
-            self.select_user(selected.user_id)
             changed = {user.user_id: user for user in users}.get(selected.user_id)
             if changed is not None:
                 self._show_plates(changed)

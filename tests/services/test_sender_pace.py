@@ -9,7 +9,7 @@ import time
 
 from spkey_desktop.server import LocalServer
 from spkey_desktop.services.delivery import OutboxEvent, SendPolicy
-from spkey_desktop.services.outbox_sender import NOTIFY_INTERVAL_S
+from spkey_desktop.services.outbox_sender import NOTIFY_BATCH, NOTIFY_INTERVAL_S
 from spkey_desktop.store.outbox import AddPlate
 from tests.services.conftest import OpenApp, ServerClock
 
@@ -58,3 +58,20 @@ async def test_listeners_hear_a_busy_backlog_at_a_steady_pace_and_its_end(
     told = set().union(*(event.user_ids for _, event in heard))
     assert set(users) <= told
     assert heard[-1][1].status.counts.unsent == 0
+
+
+async def test_a_bulk_just_queued_is_told_in_slices_that_keep_the_window_free(
+    local_server: LocalServer, open_app: OpenApp
+) -> None:
+    users = _users(local_server, 450)
+    app = await open_app()
+    local_server.stop()  # nothing leaves: only the queueing is told
+    heard: list[OutboxEvent] = []
+    app.service.sender.add_listener(heard.append)
+
+    app.service.sender.enqueue_many([AddPlate(u, f"S{n}") for n, u in enumerate(users)])
+    await asyncio.sleep(NOTIFY_INTERVAL_S * 3)
+
+    sizes = [len(event.user_ids) for event in heard]
+    assert max(sizes) <= NOTIFY_BATCH
+    assert set(users) <= set().union(*(event.user_ids for event in heard))
