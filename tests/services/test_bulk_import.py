@@ -13,12 +13,14 @@ from spkey_desktop.bulk.mapping import ColumnMapping, MappingMemory
 from spkey_desktop.bulk.sheets import read_sheet
 from spkey_desktop.server import LocalServer
 from spkey_desktop.services.bulk_import import ImportService, write_rejected
-from spkey_desktop.services.import_preview import ImportPreview, RowStatus
+from spkey_desktop.services.import_preview import ImportPreview, PreviewRow, RowStatus
 from spkey_desktop.services.import_run import (
     ImportOptions,
+    ImportReport,
     ImportRun,
     Outcome,
     Progress,
+    RowResult,
 )
 from spkey_desktop.services.plate_check import RosterPlateIndex
 from spkey_desktop.services.roster_export import export_roster
@@ -303,3 +305,35 @@ async def test_importing_an_export_changes_nothing(
     )
     assert {row.status for row in preview.rows} == {RowStatus.UNCHANGED}
     assert len(preview.rows) == 2
+
+
+async def test_detached_before_anything_was_queued_reports_the_rows_queued(
+    tmp_path: Path, local_server: LocalServer, open_app: OpenApp
+) -> None:
+    app, _ = await roster_app(local_server, open_app)
+    preview = await preview_of(
+        app, tmp_path, csv_file(tmp_path, "email,plate", "anna@example.com,Q2")
+    )
+    local_server.faults.set_rate(1.0, [503])
+    run = ImportRun(app.service, preview, ImportOptions())
+    task = asyncio.ensure_future(run.run())
+    run.detach()  # the task has not started: nothing is queued yet
+    report = await asyncio.wait_for(task, 20)
+    local_server.faults.clear()
+
+    assert [r.outcome for r in report.results] == [Outcome.QUEUED]
+    assert [e.change.plate for e in app.outbox.entries()] == ["Q2"]
+
+
+def test_the_summary_names_rows_not_looked_up_apart_from_rows_held_back() -> None:
+    held = PreviewRow(2, RowStatus.CONFUSABLE, "Looks like WX1 of Anna.")
+    unreachable = PreviewRow(3, RowStatus.UNREACHABLE, "The server could not …")
+    report = ImportReport(
+        [
+            RowResult(held, Outcome.HELD, held.reason),
+            RowResult(unreachable, Outcome.HELD, unreachable.reason),
+        ]
+    )
+    assert report.summary() == (
+        "0 sent, 1 held back, 1 not looked up (server unreachable)."
+    )
