@@ -21,15 +21,11 @@ from enum import Enum
 
 from spkey_desktop.api.errors import (
     ApiError,
-    ApiTimeoutError,
-    ConnectionFailedError,
     ForbiddenError,
     NotFoundError,
-    RateLimitedError,
-    RedirectedError,
     UnauthorizedError,
-    UnavailableError,
 )
+from spkey_desktop.services.delivery import UNREACHABLE_ERRORS
 from spkey_desktop.services.roster_service import RosterService
 from spkey_desktop.store.roster import RosterUser
 
@@ -41,16 +37,6 @@ LOOKUP_CONCURRENCY = 8
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_DIGITS = re.compile(r"[1-9][0-9]{5,14}")
 _PHONE_SEPARATORS = str.maketrans("", "", " -./()\u00a0")
-
-#: Errors that mean the server could not be reached: the ones the outbox
-#: (``delivery.classify``) waits out rather than reporting against a change.
-UNREACHABLE_ERRORS: tuple[type[ApiError], ...] = (
-    ConnectionFailedError,
-    ApiTimeoutError,
-    UnavailableError,
-    RateLimitedError,
-    RedirectedError,
-)
 
 
 class ContactKind(Enum):

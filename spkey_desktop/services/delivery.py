@@ -122,6 +122,18 @@ class SendPolicy:
         return ceiling / 2 + ceiling / 2 * self.random()
 
 
+#: Errors that mean the server could not be reached (or not trusted: TLS
+#: failures and redirects count too, the connection is at fault, not the
+#: change): the outbox waits them out, and an import's look-ups say so.
+UNREACHABLE_ERRORS: tuple[type[ApiError], ...] = (
+    ConnectionFailedError,
+    ApiTimeoutError,
+    UnavailableError,
+    RateLimitedError,
+    RedirectedError,
+)
+
+
 class Failure(Enum):
     """How a failed attempt is handled."""
 
@@ -139,16 +151,7 @@ def classify(change: Change, error: ApiError) -> Failure:
         return Failure.REJECTED if isinstance(change, RemovePlate) else Failure.ALREADY
     if isinstance(error, UnauthorizedError | ForbiddenError):
         return Failure.REFUSED
-    # TLS failures and redirects count too: the connection is at fault, not
-    # the change, which waits until that is fixed.
-    unreachable = (
-        ConnectionFailedError,
-        ApiTimeoutError,
-        UnavailableError,
-        RateLimitedError,
-        RedirectedError,
-    )
-    if isinstance(error, unreachable):
+    if isinstance(error, UNREACHABLE_ERRORS):
         return Failure.UNREACHABLE
     if isinstance(error, InvalidInputError | NotFoundError):
         return Failure.REJECTED

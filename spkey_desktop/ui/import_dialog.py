@@ -360,7 +360,8 @@ class ImportDialog(QDialog):
         self.summary_label.setText(
             f"{len(preview.rows)} rows: "
             + ", ".join(f"{counts[s]} {s.value}" for s in RowStatus if counts[s])
-            + ". Nothing has been sent yet."
+            + ". Nothing has been sent yet. "
+            + preview.collision_scope()
         )
         self.create_check.setText(
             f"Create the users nobody has yet ({counts[RowStatus.NOT_FOUND]} rows)"

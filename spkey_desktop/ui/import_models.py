@@ -55,6 +55,7 @@ _STATUS_COLOURS = {
     RowStatus.INVALID: _RED,
     RowStatus.DAMAGED: _RED,
     RowStatus.NOT_FOUND: _ORANGE,
+    RowStatus.UNREACHABLE: _ORANGE,
     RowStatus.CONFUSABLE: _ORANGE,
     RowStatus.UNCHANGED: _GREY,
     RowStatus.DUPLICATE: _GREY,

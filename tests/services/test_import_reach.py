@@ -18,8 +18,7 @@ from spkey_desktop.services.bulk_import import (
     rejected_path,
     write_rejected,
 )
-from spkey_desktop.services.contacts import UNREACHABLE_ERRORS
-from spkey_desktop.services.delivery import Failure, classify
+from spkey_desktop.services.delivery import UNREACHABLE_ERRORS, Failure, classify
 from spkey_desktop.services.import_preview import ImportPreview, RowStatus
 from spkey_desktop.services.import_run import (
     ImportOptions,

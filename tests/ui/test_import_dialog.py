@@ -102,6 +102,9 @@ def test_a_csv_file_goes_from_preview_to_the_server(qtbot, bulk: Bulk) -> None:
     changed = dialog.model.index(2, PreviewColumn.REASON).data()
     assert "'PO.0A.124' is sent as PO0A124" in changed
     assert "Nothing has been sent yet." in dialog.summary_label.text()
+    assert "Collisions were checked against the plates of" in (
+        dialog.summary_label.text()
+    )
     assert dialog.send_button.text() == "&Send 2 plates"
     assert env.server.plates_of(env.users["anna"]) == ["WX12345"]
 
