@@ -179,12 +179,24 @@ async def _import(args: argparse.Namespace) -> int:
             return EXIT_REJECTED if any(not to_send(r, options) for r in held) else 0
         importer.remember(sheet, mapping)
         service.start()
+        if not service.sender.owns_outbox:
+            raise _Refused(
+                "Another copy of spkey-desktop (the window, or another import) is "
+                f"sending the changes of profile {profile.name!r}; two senders "
+                "would send changes twice and out of order. Import from the window "
+                "(File > Import…), or run this command once the other has closed.",
+                EXIT_USAGE,
+            )
         refused_before = service.status().counts.failed
         report = await _send(service, preview, options, args.wait)
         earlier = _Earlier()
         if not report.count(Outcome.QUEUED):
             earlier = await _send_earlier(service, args.wait, refused_before)
-        return _finish(args, preview, report, earlier)
+        status = service.status()
+        refused = (
+            status.last_error if status.reachability is Reachability.REFUSED else ""
+        )
+        return _finish(args, preview, report, earlier, refused)
     finally:
         await service.aclose()
         await client.aclose()
@@ -359,7 +371,9 @@ async def _send(
         while not task.done():
             await asyncio.wait([task], timeout=1.0)
             waited = time.monotonic() - (offline_since or time.monotonic())
-            if give_up or waited > wait:
+            if give_up:
+                run.detach(_CREDENTIALS_REFUSED)
+            elif waited > wait:
                 run.detach()
         return task.result()
     finally:
@@ -410,13 +424,27 @@ async def _send_earlier(
     return _Earlier(unsent, max(0, status.counts.failed - refused_before))
 
 
+_CREDENTIALS_REFUSED = (
+    "Queued: the server refused the credentials; it is sent once the profile "
+    "has valid ones."
+)
+
+
 def _finish(
     args: argparse.Namespace,
     preview: ImportPreview,
     report: ImportReport,
     earlier: _Earlier,
+    refused_credentials: str = "",
 ) -> int:
     print(f"Import: {report.summary()}")
+    if refused_credentials:
+        print(
+            f"The server refused the profile's credentials ({refused_credentials}). "
+            "What was not sent stays queued: save new credentials with "
+            f"'spkey-desktop profile add {args.profile} …' (or in the window) and "
+            "run the import again."
+        )
     if earlier.unsent:
         print(
             f"{_changes(earlier.unsent, 'still waits', 'still wait')} for the "
@@ -461,6 +489,8 @@ def _finish(
             )
     elif _remove_earlier(target):
         print(f"No row was left unsent: removed {target}, left by an earlier run.")
+    if refused_credentials:
+        return EXIT_REJECTED  # waiting for the server will not fix this
     if report.count(Outcome.QUEUED) or not_looked_up or earlier.unsent:
         return EXIT_UNREACHABLE
     return EXIT_REJECTED if rejected or earlier.refused else 0

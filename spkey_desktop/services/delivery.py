@@ -50,6 +50,7 @@ class Reachability(Enum):
     ONLINE = "online"
     OFFLINE = "offline"
     REFUSED = "credentials refused"  # 401/403: held until new credentials
+    ELSEWHERE = "sent by another copy"  # another process holds the sender lock
 
 
 class Verdict(Enum):

@@ -70,6 +70,7 @@ from spkey_desktop.services.delivery import (
     send_change,
 )
 from spkey_desktop.store.outbox import Change, Outbox, OutboxEntry, describe
+from spkey_desktop.store.sender_lock import SenderLock
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,12 @@ Listener = Callable[[OutboxEvent], None]
 DeliveredHook = Callable[[Delivery], Awaitable[None]]
 
 _CLOSED_UNANSWERED = "The app closed before the server answered; it is sent again."
+_SENT_ELSEWHERE = (
+    "Another copy of spkey-desktop (the window, or an import from the command "
+    "line) is sending this profile's changes; these are sent once it has finished."
+)
+#: How often (seconds) a sender without the lock asks for it again.
+_LOCK_RETRY_S = 2.0
 
 #: Listeners hear at most this often (seconds) while changes keep moving: a
 #: backlog sent at full speed moves several users per loop turn, and telling
@@ -126,6 +133,9 @@ class OutboxSender:
         self._wakeup = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self._ready: deque[str] = deque()  # users with a change due, oldest first
+        # One process sends a profile's outbox (store/sender_lock.py).
+        self._lock = SenderLock(outbox.path) if outbox.path != ":memory:" else None
+        self._owner = False
         self._changed: set[str] = set()
         self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._flush_soon = False  # the handle runs in the next loop turn
@@ -139,12 +149,30 @@ class OutboxSender:
     # -- life cycle ----------------------------------------------------------
 
     def start(self) -> None:
-        """Recover from an unclean end, then send what is queued."""
+        """Recover from an unclean end, then send what is queued. If another
+        process sends this outbox, wait for it to finish (``owns_outbox``)."""
+        self._take_over()
+        self._supervisor = asyncio.ensure_future(self._supervise())
+        self._notify([])
+
+    @property
+    def owns_outbox(self) -> bool:
+        """Whether this sender holds the outbox's sender lock."""
+        return self._owner
+
+    def _take_over(self) -> bool:
+        """Take the sender lock if free, and with it what an earlier sender
+        left "sending" without an answer (sent again; a repeat is harmless)."""
+        if self._owner:
+            return True
+        if self._lock is not None and not self._lock.acquire():
+            return False
+        self._owner = True
         recovered = self._outbox.recover()
         if recovered:
             log.info("%d changes got no answer last time; sending again", recovered)
-        self._supervisor = asyncio.ensure_future(self._supervise())
         self._notify([])
+        return True
 
     async def aclose(self) -> None:
         """Stop sending. A change in flight goes back to waiting (its answer
@@ -156,6 +184,9 @@ class OutboxSender:
         await asyncio.gather(*tasks, return_exceptions=True)
         for waiter in self._waiters.values():
             waiter.cancel()
+        if self._lock is not None:
+            self._lock.release()
+        self._owner = False
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after changes (once per loop turn); returns the
@@ -165,6 +196,9 @@ class OutboxSender:
 
     def status(self) -> SenderStatus:
         gate = self._gate
+        if not self._owner and self._supervisor is not None:
+            counts = self._outbox.counts()
+            return SenderStatus(Reachability.ELSEWHERE, counts, _SENT_ELSEWHERE)
         return SenderStatus(gate.reachability, self._outbox.counts(), gate.last_error)
 
     # -- queueing ------------------------------------------------------------
@@ -191,7 +225,9 @@ class OutboxSender:
         waiter: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
         self._waiters[entry.entry_id] = waiter
         self._notify([entry.user_id])
-        if self._gate.reachability is Reachability.REFUSED:
+        if not self._owner:
+            waiter.set_result(Delivery(entry, Verdict.QUEUED))
+        elif self._gate.reachability is Reachability.REFUSED:
             self.wake()  # the operator may have just fixed the credentials
         elif not self._gate.is_open():
             waiter.set_result(Delivery(entry, Verdict.QUEUED))
@@ -269,6 +305,8 @@ class OutboxSender:
     def _start_lanes(self) -> float | None:
         """Start lanes for users with a change due; seconds until the next is
         due (None: only a wake-up or a lane ending can change anything)."""
+        if not self._take_over():
+            return _LOCK_RETRY_S  # another process sends; ask again later
         now = time.time()
         if not self._gate.is_open(now):
             self._ready.clear()
@@ -376,7 +414,10 @@ class OutboxSender:
         """Send one change and record the outcome; False if this user's lane
         must stop (the change stays queued)."""
         if not self._outbox.mark_sending(entry.entry_id):
-            return True  # withdrawn meanwhile
+            # Withdrawn meanwhile: on to the user's next change. Still there
+            # but not waiting: not this lane's to send, and asking again at
+            # once would spin the loop.
+            return self._outbox.get(entry.entry_id) is None
         self._notify([entry.user_id])
         epoch = self._gate.epoch
         request = asyncio.ensure_future(send_change(self._client, entry.change))

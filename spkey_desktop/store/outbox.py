@@ -245,6 +245,11 @@ class Outbox:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(statement)
 
+    @property
+    def path(self) -> str:
+        """The database file (":memory:" for one in memory)."""
+        return self._path
+
     def close(self) -> None:
         self._release_checkpoints()
         with self._lock:
@@ -348,9 +353,11 @@ class Outbox:
         found: list[OutboxEntry] = []
         due = float("inf") if due_before is None else due_before
         with self._lock:
+            # A user whose next change is on its way (another process's, had
+            # it sent without the sender lock) is not one to start on.
             cursor = self._db.execute(
                 f"SELECT {_COLUMNS} FROM outbox WHERE seq IN ({_FIRSTS})"
-                " AND next_attempt_at <= ? ORDER BY seq",
+                " AND state = 'pending' AND next_attempt_at <= ? ORDER BY seq",
                 (due,),
             )
             for row in cursor:
@@ -367,7 +374,7 @@ class Outbox:
         with self._lock:
             (earliest,) = self._db.execute(
                 f"SELECT MIN(next_attempt_at) FROM outbox WHERE seq IN ({_FIRSTS})"
-                " AND next_attempt_at > ?",
+                " AND state = 'pending' AND next_attempt_at > ?",
                 (moment,),
             ).fetchone()
         return None if earliest is None else float(earliest)

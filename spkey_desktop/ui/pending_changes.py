@@ -40,6 +40,7 @@ _WORDS = {
     Reachability.ONLINE: "online",
     Reachability.OFFLINE: "offline",
     Reachability.REFUSED: "credentials refused",
+    Reachability.ELSEWHERE: "sent by another copy",
 }
 _STATE_WORDS = {
     EntryState.PENDING: "waiting",

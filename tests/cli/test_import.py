@@ -13,7 +13,9 @@ import pytest
 from openpyxl import Workbook
 
 from spkey_desktop.bulk.sheets import read_sheet
+from spkey_desktop.paths import AppPaths
 from spkey_desktop.server import LocalServer
+from spkey_desktop.store.sender_lock import SenderLock
 
 pytestmark = pytest.mark.keychain
 
@@ -209,7 +211,9 @@ def test_an_unreachable_server_queues_what_it_can_and_loses_no_row(
         "carol@example.com, so this row is not sent: run the import again once it "
         "answers. (Could not connect to 127.0.0.1."
     ) in result.stdout
-    assert "Import: 0 sent, 2 queued, 1 held back.\n" in result.stdout
+    assert (
+        "Import: 0 sent, 2 queued, 1 not looked up (server unreachable).\n"
+    ) in result.stdout
     assert (
         "1 row was not sent because the server could not be reached to look up "
         "whose plate it is; run the import again once it answers.\n"
@@ -305,3 +309,22 @@ def test_rejected_rows_of_each_file_stay_apart_and_never_go_stale(
     assert not (tmp_path / "tenants.csv-rejected.csv").exists()
     assert not chosen.exists()
     assert (tmp_path / "tenants.xlsx-rejected.csv").exists()
+
+
+def test_an_import_while_another_copy_sends_the_profile_is_refused_unsent(
+    tmp_path: Path, local_server: LocalServer, profile: str, tenants: dict[str, str]
+) -> None:
+    home = tmp_path / "home"
+    path = write(tmp_path, "tenants.csv", "E-mail,Plate", "anna@example.com,AN9")
+    # The window has the profile open: it holds the profile's sender lock.
+    window = SenderLock(AppPaths.resolve(home).roster_file(profile))
+    assert window.acquire()
+    try:
+        result = spkey(home, "import", str(path), "--profile", profile)
+    finally:
+        window.release()
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Another copy of spkey-desktop" in result.stderr
+    assert "Import from the window" in result.stderr
+    assert local_server.plates_of(tenants["anna"]) == []

@@ -8,9 +8,9 @@ import itertools
 import time
 
 from spkey_desktop.server import LocalServer
-from spkey_desktop.services.delivery import OutboxEvent, SendPolicy
+from spkey_desktop.services.delivery import OutboxEvent, Reachability, SendPolicy
 from spkey_desktop.services.outbox_sender import NOTIFY_BATCH, NOTIFY_INTERVAL_S
-from spkey_desktop.store.outbox import AddPlate
+from spkey_desktop.store.outbox import AddPlate, EntryState, RemovePlate
 from tests.services.conftest import OpenApp, ServerClock
 
 
@@ -75,3 +75,33 @@ async def test_a_bulk_just_queued_is_told_in_slices_that_keep_the_window_free(
     sizes = [len(event.user_ids) for event in heard]
     assert max(sizes) <= NOTIFY_BATCH
     assert set(users) <= set().union(*(event.user_ids for event in heard))
+
+
+async def test_a_second_sender_on_the_profile_waits_and_takes_nothing_in_flight(
+    local_server: LocalServer, open_app: OpenApp
+) -> None:
+    (user,) = _users(local_server, 1)
+    local_server.set_latency(400)
+    first = await open_app()
+    first.service.sender.enqueue_many([AddPlate(user, "ORDER1")])
+    await first.until(lambda status: status.counts.sending == 1)
+    first.service.sender.enqueue_many([RemovePlate(user, "ORDER1")])
+
+    # A second process on the same profile (here: a second app on the file).
+    second = await open_app()
+    assert not second.service.sender.owns_outbox
+    status = second.service.status()
+    assert status.reachability is Reachability.ELSEWHERE
+    assert "Another copy of spkey-desktop" in status.last_error
+    # It took nothing back: the first's add is still on its way, not waiting.
+    add, remove = first.outbox.entries()
+    assert isinstance(add.change, AddPlate)
+    assert add.state is EntryState.SENDING
+    assert remove.state is EntryState.PENDING
+
+    await first.settled()
+    assert local_server.plates_of(user) == []  # added, then removed, in order
+    await first.close()
+    # Once the first has gone, the second takes over (it polls the lock).
+    await second.until(lambda status: status.reachability is not Reachability.ELSEWHERE)
+    assert second.service.sender.owns_outbox

@@ -1,0 +1,74 @@
+"""Which process sends a profile's outbox: one at a time.
+
+The outbox file may be open in several processes at once (the window, and a
+nightly ``spkey-desktop import`` of the same profile), and SQLite keeps each
+write safe. Sending is another matter: a sender marks a change "sending"
+before its request and, when it starts, hands back to the queue whatever an
+earlier run left "sending" without an answer. Two senders on one outbox
+would take each other's in-flight changes back, send them twice and out of
+order. So a sender first takes this lock, an operating-system lock on a
+small file beside the database (``<database>.sender-lock``), which the
+system releases when the process ends, however it ends.
+
+Public API::
+
+    lock = SenderLock(database_path)
+    lock.acquire()   # True: this process sends; False: another one does
+    lock.release()
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
+
+def lock_path(database: Path | str) -> Path:
+    return Path(f"{database}.sender-lock")
+
+
+class SenderLock:
+    """An exclusive, non-blocking lock on ``<database>.sender-lock``."""
+
+    def __init__(self, database: Path | str) -> None:
+        self._path = lock_path(database)
+        self._file: IO[bytes] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._file is not None
+
+    def acquire(self) -> bool:
+        if self._file is not None:
+            return True
+        handle = open(self._path, "a+b")  # noqa: SIM115 (kept open while held)
+        try:
+            if sys.platform == "win32":
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        handle, self._file = self._file, None
+        if handle is None:
+            return
+        try:
+            if sys.platform == "win32":
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            handle.close()
