@@ -181,7 +181,7 @@ class ImportRun:
         self._new_ids: dict[NewUser, str] = {}  # users to create -> their ids
         self._creation_failed: dict[str, str] = {}  # user id -> reason
         self._cancelled = False
-        self._detached = False
+        self._detached = ""  # the reason given to detach(), once called
         self._finished = asyncio.Event()
         self._started = 0.0
         self._total = 0
@@ -218,7 +218,7 @@ class ImportRun:
         try:
             await self._enqueue(rows)
             if self._detached:
-                self._give_up(_DETACHED)
+                self._give_up(self._detached)
             self._report()
             if self._open:
                 await self._finished.wait()
@@ -244,11 +244,12 @@ class ImportRun:
             self._service.forget(user_id)
         self._report()
 
-    def detach(self) -> None:
+    def detach(self, reason: str = "") -> None:
         """Stop following: what is queued stays queued and is sent later. Rows
-        still being queued when this is called are reported queued too."""
-        self._detached = True
-        self._give_up(_DETACHED)
+        still being queued when this is called are reported queued too, with
+        ``reason`` (default: sent once the server can be reached)."""
+        self._detached = reason or _DETACHED
+        self._give_up(self._detached)
         self._report()
 
     # -- starting --------------------------------------------------------------

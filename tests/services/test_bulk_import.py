@@ -337,3 +337,22 @@ def test_the_summary_names_rows_not_looked_up_apart_from_rows_held_back() -> Non
     assert report.summary() == (
         "0 sent, 1 held back, 1 not looked up (server unreachable)."
     )
+
+
+async def test_detached_with_a_reason_reports_the_queued_rows_with_it(
+    tmp_path: Path, local_server: LocalServer, open_app: OpenApp
+) -> None:
+    app, _ = await roster_app(local_server, open_app)
+    preview = await preview_of(
+        app, tmp_path, csv_file(tmp_path, "email,plate", "anna@example.com,Q3")
+    )
+    local_server.faults.set_rate(1.0, [503])
+    run = ImportRun(app.service, preview, ImportOptions())
+    task = asyncio.ensure_future(run.run())
+    run.detach("Queued: the server refused the credentials.")
+    report = await asyncio.wait_for(task, 20)
+    local_server.faults.clear()
+
+    assert [(r.outcome, r.reason) for r in report.results] == [
+        (Outcome.QUEUED, "Queued: the server refused the credentials.")
+    ]
