@@ -406,12 +406,13 @@ class RosterService:
         follows with the next refresh).
         """
         # Unknown version (no command since the last fetch): the answer cannot
-        # tell whether others changed the user too, so read it once. A no-op
-        # answer (event null) leaves the version where it was; any other
-        # version means someone else changed the user.
+        # tell whether others changed the user too, so read it once, whether
+        # the command changed anything or not. A no-op answer (event null)
+        # leaves the version where it was; any other version means someone
+        # else changed the user.
         step = 1 if result.changed else 0
         expected = None if user.version is None else user.version + step
-        if result.version != expected and (result.changed or user.version is not None):
+        if expected is None or result.version != expected:
             log.debug(
                 "User %s moved from version %s to %s; reloading",
                 user.user_id,

@@ -67,3 +67,20 @@ async def test_a_no_op_add_with_a_version_jump_reloads_the_user(
     plates = {p.plate for p in app.store.get(user).plates}
     assert plates == {"AAA111", "BBB222", "CCC333"}
     assert first.plate == "BBB222"
+
+
+async def test_a_no_op_answer_with_no_known_version_still_reads_the_plates_back(
+    local_server, open_app
+) -> None:
+    org = local_server.organizations[0].org_id
+    user = local_server.create_user(org, email="noop@example.com")
+    app = await open_app()
+    await app.service.fetch_user(user)  # read: no version known yet
+    # A colleague adds two plates directly on the server meanwhile.
+    local_server.add_plate(user, "OTHER1")
+    local_server.add_plate(user, "SAME1")
+
+    await app.service.add_plate(app.store.get(user), "SAME1")  # a no-op answer
+
+    cached = sorted(p.plate for p in app.store.get(user).plates)
+    assert cached == ["OTHER1", "SAME1"]
