@@ -10,8 +10,9 @@ checkpoint off on their connections (``PRAGMA wal_autocheckpoint = 0``) and
 hold a :class:`WalCheckpointer`: one thread per database file that runs a
 PASSIVE checkpoint every second. A passive checkpoint neither waits for nor
 blocks readers and writers; it copies what it can and leaves the rest for
-the next round. When the last connection closes, SQLite checkpoints what is
-left and removes the log, as it always does.
+the next round. Once the log has grown past about 4 MB, a round also empties
+it (see ``WalCheckpointer._checkpoint``). When the last connection closes,
+SQLite checkpoints what is left and removes the log, as it always does.
 
 Public API::
 
@@ -30,6 +31,11 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL_S = 1.0
+#: Pages in the log (4 KiB each) beyond which a round also empties it; SQLite's
+#: own automatic checkpoint keeps the log near 1,000.
+RESTART_AFTER_PAGES = 1000
+# How long an emptying checkpoint waits for a commit under way (ms).
+_TRUNCATE_WAIT_MS = 100
 
 
 class WalCheckpointer:
@@ -64,7 +70,7 @@ class WalCheckpointer:
         try:
             while not self._stopping.wait(self._interval):
                 try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self._checkpoint(db)
                     self.rounds += 1
                 except sqlite3.Error as error:
                     # Busy with another process's checkpoint, or a full disk:
@@ -72,6 +78,28 @@ class WalCheckpointer:
                     log.debug("Checkpoint of %s skipped: %s", self._path, error)
         finally:
             db.close()
+
+    @staticmethod
+    def _checkpoint(db: sqlite3.Connection) -> None:
+        """Copy the log into the database; restart it once it has grown.
+
+        A passive checkpoint copies what it can, but the log only starts over
+        from its beginning once everything in it has been copied while no
+        commit came in between; under a steady stream of commits (a long
+        import) that never happens and the log grows without end. So once it
+        holds more than ``RESTART_AFTER_PAGES``, the round also asks for a
+        TRUNCATE checkpoint: it waits at most ``_TRUNCATE_WAIT_MS`` for the
+        commit under way to end (else the next round tries again), copies the
+        little the passive one left, and empties the log, holding the loop's
+        next commit for that moment only.
+        """
+        _busy, logged, _copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if logged > RESTART_AFTER_PAGES:
+            db.execute(f"PRAGMA busy_timeout = {_TRUNCATE_WAIT_MS}")
+            try:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                db.execute("PRAGMA busy_timeout = 0")
 
 
 _lock = threading.Lock()

@@ -112,3 +112,29 @@ def test_a_release_called_twice_releases_once(tmp_path: Path) -> None:
     assert wal.checkpointer_of(path) is not None
     second()
     assert wal.checkpointer_of(path) is None
+
+
+def test_a_steady_stream_of_commits_leaves_no_swollen_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Commits one after another with no pause (a long import): a passive
+    # checkpoint never catches up and the log would only grow; the thread
+    # empties it once it passes RESTART_AFTER_PAGES.
+    monkeypatch.setattr(wal, "CHECKPOINT_INTERVAL_S", 0.05)
+    path = tmp_path / "profile.sqlite3"
+    store = RosterStore(path)
+    try:
+        batch = 0
+        ends = time.monotonic() + 2.0
+        while time.monotonic() < ends:
+            store.save_many(_users(10, (batch * 10) % 3000))
+            batch += 1
+        assert batch > 100
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if _wal_pages(path) <= wal.RESTART_AFTER_PAGES:
+                break
+            time.sleep(0.05)
+        assert _wal_pages(path) <= wal.RESTART_AFTER_PAGES
+    finally:
+        store.close()
