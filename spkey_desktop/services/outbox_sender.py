@@ -95,7 +95,7 @@ NOTIFY_INTERVAL_S = 0.1
 
 #: At most this many users per telling; more (a bulk just queued) are told in
 #: the loop turns that follow, so no telling holds the window for long.
-NOTIFY_BATCH = 200
+NOTIFY_BATCH = 100
 
 #: Users with a change due are read from the outbox this many at a time
 #: beyond the free lanes, so a lane that has finished with one user goes on

@@ -47,6 +47,7 @@ class SenderLock:
     def acquire(self) -> bool:
         if self._file is not None:
             return True
+        self._path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self._path, "a+b")  # noqa: SIM115 (kept open while held)
         try:
             if sys.platform == "win32":

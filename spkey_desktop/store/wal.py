@@ -10,7 +10,7 @@ checkpoint off on their connections (``PRAGMA wal_autocheckpoint = 0``) and
 hold a :class:`WalCheckpointer`: one thread per database file that runs a
 PASSIVE checkpoint every second. A passive checkpoint neither waits for nor
 blocks readers and writers; it copies what it can and leaves the rest for
-the next round. Once the log has grown past about 4 MB, a round also empties
+the next round. Once the log has grown past about 16 MB, a round also empties
 it (see ``WalCheckpointer._checkpoint``). When the last connection closes,
 SQLite checkpoints what is left and removes the log, as it always does.
 
@@ -31,9 +31,11 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CHECKPOINT_INTERVAL_S = 1.0
-#: Pages in the log (4 KiB each) beyond which a round also empties it; SQLite's
-#: own automatic checkpoint keeps the log near 1,000.
-RESTART_AFTER_PAGES = 1000
+#: Pages in the log (4 KiB each) beyond which a round also empties it. Emptying
+#: holds the loop's next commit for its final copy and sync (10-20 ms), so it
+#: is kept for a log of 16 MB, which a steady stream of commits reaches every
+#: few seconds at most.
+RESTART_AFTER_PAGES = 4000
 # How long an emptying checkpoint waits for a commit under way (ms).
 _TRUNCATE_WAIT_MS = 100
 

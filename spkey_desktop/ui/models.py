@@ -270,7 +270,14 @@ class RosterTableModel(RecordTableModel):
                 self._search[row] = search_text(user)
                 rows.append(row)
         last_column = len(RosterColumn) - 1
-        for first, last in _runs(sorted(rows)):
+        # Many of a small roster's rows: one signal over their span, which a
+        # filtered view takes in one pass; a few of a large one: each run.
+        spans = (
+            [(min(rows), max(rows))]
+            if rows and len(rows) * _ONE_SPAN_SHARE > len(self._users)
+            else _runs(sorted(rows))
+        )
+        for first, last in spans:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
         self.append_users([u for u in latest.values() if u.user_id not in self._row_of])
 
@@ -371,6 +378,10 @@ class PlatesTableModel(RecordTableModel):
             if item.plate == plate:
                 return row
         return None
+
+
+# Above one changed row in this many, a batch is told as one span.
+_ONE_SPAN_SHARE = 8
 
 
 def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:

@@ -328,10 +328,32 @@ class RosterFilterProxy(QAbstractTableModel):
     ) -> None:
         first, last = top_left.row(), bottom_right.row()
         if last - first >= _ROW_BY_ROW_LIMIT:
+            if self._span_keeps_places(first, last):
+                # Nothing moves or shows or hides: the view repaints, no more.
+                if self._rows:
+                    self.dataChanged.emit(
+                        self.index(0, 0),
+                        self.index(len(self._rows) - 1, self.columnCount() - 1),
+                    )
+                return
             self._relayout(self._rebuild)
             return
         for row in range(first, last + 1):
             self._row_changed(row)
+
+    def _span_keeps_places(self, first: int, last: int) -> bool:
+        """Whether source rows ``first`` to ``last`` changed neither their sort
+        key nor whether the search matches them (one pass over the span)."""
+        keys = self._keys[first : last + 1]
+        if self._column >= 0:
+            new_keys = self._searchable().sort_keys(self._column, first, last + 1)
+            if new_keys != keys:
+                return False
+        if not self._needle:
+            return True
+        span = list(range(first, last + 1))
+        shown = set(self._rows)
+        return self._matching(span) == [row for row in span if row in shown]
 
     def _row_changed(self, row: int) -> None:
         """A source row changed: show it, hide it, move it, or repaint it."""

@@ -166,7 +166,7 @@ def test_dates_at_the_ends_of_the_calendar_do_not_break_the_plates_table(
 def test_many_changes_at_once_update_rows_in_place_without_a_reset(
     qtmodeltester,
 ) -> None:
-    crowd = [make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd") for n in range(200)]
+    crowd = [make_user(f"u{n:04d}", f"Name{n:04d}", "Crowd") for n in range(1000)]
     model = RosterTableModel()
     model.set_users(crowd)
     proxy = RosterFilterProxy()
@@ -184,23 +184,58 @@ def test_many_changes_at_once_update_rows_in_place_without_a_reset(
 
     # 80 scattered users get a plate, 5 new users arrive: one batch.
     touched = [
-        make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd", f"WX{n:03d}")
-        for n in range(0, 200, 5)
-    ] + [
-        make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd", f"WX{n:03d}")
-        for n in range(1, 200, 5)
+        make_user(f"u{n:04d}", f"Name{n:04d}", "Crowd", f"WX{n:04d}")
+        for start in range(0, 1000, 25)
+        for n in (start, start + 1)
     ]
     new = [make_user(f"n{n}", f"Newcomer{n}", "Crowd", f"WX9{n}") for n in range(5)]
     model.upsert_many(touched + new)
 
     assert resets == []
-    assert model.rowCount() == 205
-    # Neighbouring rows (0 and 1, 5 and 6, ...) are told in one signal each.
-    assert changed_rows[:3] == [(0, 1), (5, 6), (10, 11)]
+    assert model.rowCount() == 1005
+    # Neighbouring rows (0 and 1, 25 and 26, ...) are told in one signal each.
+    assert changed_rows[:3] == [(0, 1), (25, 26), (50, 51)]
     assert len(changed_rows) == 40
     shown = [proxy.data(proxy.index(row, RosterColumn.NAME)) for row in range(85)]
     assert proxy.rowCount() == 85
     assert shown == sorted(shown)
-    assert model.user("u005").plates[0].plate == "WX005"
+    assert model.user("u0025").plates[0].plate == "WX0025"
     qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(proxy, force_py=True)
+
+
+def test_a_batch_that_moves_nothing_repaints_without_a_relayout(qtmodeltester) -> None:
+    crowd = [make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd", "WX1") for n in range(150)]
+    model = RosterTableModel()
+    model.set_users(crowd)
+    proxy = RosterFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(RosterColumn.NAME)
+    proxy.set_search("wx")
+    layouts: list[int] = []
+    proxy.layoutChanged.connect(lambda *_: layouts.append(1))
+    repainted: list[tuple[int, int]] = []
+    proxy.dataChanged.connect(
+        lambda top, bottom, *_: repainted.append((top.row(), bottom.row()))
+    )
+
+    # Most of the roster gets a second plate: names (the sort) and the match
+    # stay as they were.
+    model.upsert_many(
+        [
+            make_user(f"u{n:03d}", f"Name{n:03d}", "Crowd", "WX1", "KR2")
+            for n in range(80)
+        ]
+    )
+    assert layouts == []
+    assert repainted == [(0, 149)]
+    assert proxy.data(proxy.index(0, RosterColumn.PLATES)) is not None
+
+    # Now the names change order: that is a relayout.
+    model.upsert_many(
+        [make_user(f"u{n:03d}", f"Zed{n:03d}", "Crowd", "WX1") for n in range(80)]
+    )
+    assert layouts == [1]
+    names = [proxy.data(proxy.index(r, RosterColumn.NAME)) for r in range(150)]
+    assert names == sorted(names)
     qtmodeltester.check(proxy, force_py=True)
