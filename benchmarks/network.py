@@ -8,8 +8,9 @@ the import dialog does, for the import. Compared with:
 - the same requests sent one after another (measured on a sample of users
   and scaled to all of them: sent one by one they would take minutes);
 - the ideal, latency × requests ÷ requests in flight at most (the refresh
-  reads 8 users at a time, each with two requests; the outbox sends to 4
-  users at a time, each an add and then two reads).
+  reads 8 users at a time, each with two requests; the outbox sends to 16
+  users at a time, each an add and then the user's plates read back, one
+  request after the other).
 
 The event loop's worst stall during each is measured with a 5 ms timer.
 Run by the driver: ``python -m benchmarks.network USERS SAMPLE``.
