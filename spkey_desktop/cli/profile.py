@@ -1,8 +1,11 @@
-"""``spkey-desktop profile add|list|remove``: connection profiles without a window.
+"""``spkey-desktop profile add|list|credentials|remove``: connection profiles
+without a window.
 
 Secrets never come from the command line (it ends up in shell history and in the
 process list): ``add`` reads them from standard input, one line each, API key
 first, or asks for them at the terminal. They go to the keychain only.
+``credentials`` replaces a profile's secrets the same way (a key rotated in the
+partner portal, a new token), keeping its roster and the changes it has queued.
 
 ``remove`` deletes the profile's roster file (roster and outbox) with it, so
 that a profile added later under the same name starts empty. It refuses while
@@ -106,6 +109,18 @@ def add_parser(subparsers: Any) -> None:
     )
     show.set_defaults(func=_guarded(_list))
 
+    renew = commands.add_parser(
+        "credentials",
+        help="replace a profile's credentials (a rotated key, a new token)",
+        description="Replace the secrets of a profile in the keychain, read as "
+        "for 'add' (standard input, one line each, the API key first, or asked "
+        "at the terminal). The profile's roster and its queued changes stay; "
+        "the changes go out with the new credentials at the next import or in "
+        "the window.",
+    )
+    renew.add_argument("name")
+    renew.set_defaults(func=_guarded(_credentials))
+
     remove = commands.add_parser(
         "remove",
         help="remove a profile, its credentials and its roster file",
@@ -206,6 +221,37 @@ def _add(args: argparse.Namespace) -> int:
             f"The roster file an earlier profile named {profile.name!r} left on "
             f"this computer was deleted ({leftover.database})."
         )
+    return 0
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    paths = AppPaths.resolve(args.home).ensure()
+    settings = _load(SettingsStore(paths.config_dir))
+    profile = settings.profile(args.name)
+    if profile is None:
+        raise _Refused(
+            f"There is no profile named {args.name!r}; add one with "
+            "'spkey-desktop profile add'."
+        )
+    kinds = profile.credential_kinds
+    secrets = {kind: _ask(kind, profile.name, n) for n, kind in enumerate(kinds, 1)}
+    keychain = CredentialStore()
+    try:
+        # The old secrets go first, so no mix of old and new can remain.
+        keychain.delete(profile.name)
+        for kind, secret in secrets.items():
+            keychain.save(profile.name, kind, secret)
+    except CredentialError as error:
+        raise _Refused(
+            f"{_keychain_problem(error)} The new credentials could not be stored; "
+            "run the command again."
+        ) from None
+    stored = " and ".join(_LABELS[kind] for kind in secrets)
+    verb = "are" if len(secrets) > 1 else "is"
+    print(
+        f"The new {stored} of profile {profile.name!r} {verb} in the keychain; its "
+        "roster and queued changes are kept."
+    )
     return 0
 
 

@@ -476,6 +476,26 @@ def test_remove_deletes_the_roster_file_so_a_new_profile_starts_empty(
     assert not local_data(AppPaths.under(tmp_path), profile_name).exists
 
 
+def test_credentials_are_replaced_and_the_roster_and_queue_kept(
+    tmp_path: Path, profile_name: str
+) -> None:
+    add_profile(tmp_path, profile_name, LOCAL, "api_key", stdin=API_KEY)
+    fill_roster_file(tmp_path, profile_name, unsent=2)
+
+    result = cli(tmp_path, "credentials", profile_name, stdin=f"{OTHER_KEY}\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "roster and queued changes are kept" in result.stdout
+    assert lookup(f"{profile_name}:api_key") == OTHER_KEY
+    assert OTHER_KEY not in result.stdout + result.stderr
+    assert_nowhere_on_disk(tmp_path, OTHER_KEY)
+    kept = local_data(AppPaths.under(tmp_path), profile_name)
+    assert len(kept.unsent) == 2
+    missing = cli(tmp_path, "credentials", "nobody", stdin=f"{OTHER_KEY}\n")
+    assert missing.returncode == 1
+    assert "There is no profile named 'nobody'" in missing.stderr
+
+
 def test_remove_refuses_while_changes_are_unsent_and_says_what_to_do(
     tmp_path: Path, profile_name: str
 ) -> None:
