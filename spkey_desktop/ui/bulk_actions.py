@@ -92,11 +92,24 @@ async def choose_and_export(window: MainWindow) -> None:
     chooser.deleteLater()
     if not accepted or not files:
         return
-    _, suffix, delimiter = EXPORT_FORMATS[filters.index(chosen)]
-    path = Path(files[0])
-    if path.suffix.lower() != suffix:
-        path = path.with_name(path.name + suffix)
+    path, delimiter = export_target(Path(files[0]), filters.index(chosen))
     await export_to(window, path, delimiter or ",")
+
+
+def export_target(typed: Path, chosen: int) -> tuple[Path, str | None]:
+    """The file and CSV delimiter (None: a workbook) for the name the
+    operator typed and the file type chosen in the dialog. A name ending in a
+    known type's suffix wins over the chosen type ("roster.csv" is CSV even
+    while the dialog still offers a workbook); any other name gets the chosen
+    type's suffix added."""
+    _, suffix, delimiter = EXPORT_FORMATS[chosen]
+    typed_suffix = typed.suffix.lower()
+    if typed_suffix == suffix:
+        return typed, delimiter
+    for _, known, known_delimiter in EXPORT_FORMATS:
+        if typed_suffix == known:
+            return typed, known_delimiter
+    return typed.with_name(typed.name + suffix), delimiter
 
 
 async def export_to(window: MainWindow, path: Path, delimiter: str = ",") -> int:

@@ -17,7 +17,12 @@ from PySide6.QtCore import Qt
 from spkey_desktop.bulk.mapping import Field
 from spkey_desktop.bulk.sheets import read_sheet
 from spkey_desktop.services.import_preview import RowStatus
-from spkey_desktop.ui.bulk_actions import BulkActions, export_to, install_bulk_actions
+from spkey_desktop.ui.bulk_actions import (
+    BulkActions,
+    export_target,
+    export_to,
+    install_bulk_actions,
+)
 from spkey_desktop.ui.import_dialog import ImportDialog
 from spkey_desktop.ui.import_models import PreviewColumn, PreviewTableModel, RowFilter
 from spkey_desktop.ui.models import RECORD_ROLE
@@ -357,3 +362,21 @@ def test_the_preview_model_passes_modeltester(qtmodeltester, qtbot, bulk: Bulk) 
     qtmodeltester.check(model, force_py=True)
     assert model.rowCount() == len(rows) + 2
     assert model.index(0, 0).data(RECORD_ROLE).number == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "chosen", "expected", "delimiter"),
+    [
+        ("export.csv", 0, "export.csv", ","),  # typed .csv wins over the workbook
+        ("export.CSV", 2, "export.CSV", ";"),  # the chosen CSV flavour is kept
+        ("export.xlsx", 1, "export.xlsx", None),
+        ("export", 0, "export.xlsx", None),  # no known suffix: the chosen type's
+        ("export.txt", 1, "export.txt.csv", ","),
+    ],
+)
+def test_the_export_file_type_follows_the_name_typed(
+    typed: str, chosen: int, expected: str, delimiter: str | None
+) -> None:
+    path, used = export_target(Path("/tmp") / typed, chosen)
+    assert path.name == expected
+    assert used == delimiter
