@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ from spkey_desktop.store.roster import RosterStore
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
-# Changes still queued, or users not looked up: the server could not be reached.
+# Changes still queued, or users not looked up: the server could not be reached
+# (or the command was stopped before it answered). Run it again.
 EXIT_UNREACHABLE = 3
 
 _COLUMN_OPTIONS = {
@@ -154,6 +156,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _import(args: argparse.Namespace) -> int:
+    stop = _stop_on_signals()
     paths = AppPaths.resolve(args.home).ensure()
     profile = _profile(paths, args.profile)
     client = SpkeyClient(
@@ -177,6 +180,9 @@ async def _import(args: argparse.Namespace) -> int:
             if any(r.status is RowStatus.UNREACHABLE for r in held):
                 return EXIT_UNREACHABLE
             return EXIT_REJECTED if any(not to_send(r, options) for r in held) else 0
+        if stop.is_set():
+            print("Stopped before anything was sent; run the import again.")
+            return EXIT_UNREACHABLE
         importer.remember(sheet, mapping)
         service.start()
         if not service.sender.owns_outbox:
@@ -188,10 +194,10 @@ async def _import(args: argparse.Namespace) -> int:
                 EXIT_USAGE,
             )
         refused_before = service.status().counts.failed
-        report = await _send(service, preview, options, args.wait)
+        report = await _send(service, preview, options, args.wait, stop)
         earlier = _Earlier()
-        if not report.count(Outcome.QUEUED):
-            earlier = await _send_earlier(service, args.wait, refused_before)
+        if not report.count(Outcome.QUEUED) and not stop.is_set():
+            earlier = await _send_earlier(service, args.wait, refused_before, stop)
         status = service.status()
         refused = (
             status.last_error if status.reachability is Reachability.REFUSED else ""
@@ -341,11 +347,37 @@ def _print_preview(preview: ImportPreview, options: ImportOptions) -> None:
         print(f"  row {row.number}: {row.status.value}{sent}: {row.reason}")
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by Ctrl+C or SIGTERM (what cron, systemd and timeout send):
+    the import then stops following its rows, leaves what is not answered
+    queued, and still writes its summary and rejected rows."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for name in ("SIGINT", "SIGTERM"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            # Not on Windows' event loop: there Ctrl+C ends the command.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(number, stop.set)
+    return stop
+
+
+_STOPPED = (
+    "Queued: the import was stopped before the server answered; the next run "
+    "or the window sends it."
+)
+
+
 async def _send(
-    service: RosterService, preview: ImportPreview, options: ImportOptions, wait: float
+    service: RosterService,
+    preview: ImportPreview,
+    options: ImportOptions,
+    wait: float,
+    stop: asyncio.Event,
 ) -> ImportReport:
     """Run the import; once the server has been unreachable for ``wait``
-    seconds, leave the rest queued for the next run."""
+    seconds, or the command is told to stop, leave the rest queued for the
+    next run."""
     progress = _ProgressLine()
     offline_since: float | None = None
     give_up = False
@@ -373,6 +405,8 @@ async def _send(
             waited = time.monotonic() - (offline_since or time.monotonic())
             if give_up:
                 run.detach(_CREDENTIALS_REFUSED)
+            elif stop.is_set():
+                run.detach(_STOPPED)
             elif waited > wait:
                 run.detach()
         return task.result()
@@ -390,7 +424,7 @@ class _Earlier:
 
 
 async def _send_earlier(
-    service: RosterService, wait: float, refused_before: int
+    service: RosterService, wait: float, refused_before: int, stop: asyncio.Event
 ) -> _Earlier:
     """Follow what earlier runs left queued until it has gone out, or the
     server has been unreachable for ``wait`` seconds: this run's rows are
@@ -405,6 +439,8 @@ async def _send_earlier(
             status = service.status()
             unsent = status.counts.unsent
             if not unsent or status.reachability is Reachability.REFUSED:
+                break
+            if stop.is_set():
                 break
             line = f"Sending changes queued earlier: {unsent} left"
             if status.reachability is Reachability.OFFLINE:

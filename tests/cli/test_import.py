@@ -5,6 +5,7 @@ loopback. Run through .ci/test."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -328,3 +329,39 @@ def test_an_import_while_another_copy_sends_the_profile_is_refused_unsent(
     assert "Another copy of spkey-desktop" in result.stderr
     assert "Import from the window" in result.stderr
     assert local_server.plates_of(tenants["anna"]) == []
+
+
+def test_a_stopped_import_still_writes_its_summary_and_rejected_rows(
+    tmp_path: Path, local_server: LocalServer, profile: str, tenants: dict[str, str]
+) -> None:
+    home = tmp_path / "home"
+    first = write(tmp_path, "first.csv", "E-mail,Plate", "anna@example.com,AN1")
+    assert spkey(home, "import", str(first), "--profile", profile).returncode == 0
+    path = write(tmp_path, "tenants.csv", "E-mail,Plate", "anna@example.com,AN2")
+    local_server.faults.set_rate(1.0, [503])  # answers nothing useful
+    env = {k: v for k, v in os.environ.items() if k != "SPKEY_DESKTOP_HOME"}
+    command = [sys.executable, "-m", "spkey_desktop", "--home", str(home)]
+    running = subprocess.Popen(
+        [*command, "import", str(path), "--profile", profile, "--wait", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert running.stderr is not None
+        seen = ""
+        while "waiting for the server" not in seen:
+            line = running.stderr.readline()
+            assert line, seen
+            seen += line
+        running.send_signal(signal.SIGTERM)  # what cron and systemd send
+        out, _ = running.communicate(timeout=30)
+    finally:
+        running.kill()
+    local_server.faults.clear()
+
+    assert running.returncode == 3
+    assert "Import: 0 sent, 1 queued." in out
+    said = problems(tmp_path / "tenants.csv-rejected.csv")
+    assert said["2"].startswith("Queued: the import was stopped")

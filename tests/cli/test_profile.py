@@ -364,6 +364,7 @@ def test_no_option_takes_a_secret() -> None:
 
     assert options == {
         "add": ["--auth", "--ca-bundle", "--help", "--url", "-h"],
+        "credentials": ["--help", "-h"],
         "list": ["--help", "-h"],
         "remove": ["--discard-pending", "--help", "-h"],
     }
