@@ -185,6 +185,8 @@ async def _import(args: argparse.Namespace) -> int:
             return EXIT_UNREACHABLE
         importer.remember(sheet, mapping)
         service.start()
+        if service.sender.lock_problem:
+            raise _Refused(service.sender.lock_problem, EXIT_USAGE)
         if not service.sender.owns_outbox:
             raise _Refused(
                 "Another copy of spkey-desktop (the window, or another import) is "
@@ -237,7 +239,8 @@ def _credentials(profile: ConnectionProfile) -> Any:
     if missing:
         raise _Refused(
             f"The keychain holds no {' or '.join(missing)} for profile "
-            f"{profile.name!r}; store it with 'spkey-desktop profile add'.",
+            f"{profile.name!r}; store it with 'spkey-desktop profile credentials "
+            f"{profile.name}'.",
             EXIT_REJECTED,
         )
     credentials = Credentials(api_key=values.get("api_key"), token=values.get("jwt"))
@@ -478,8 +481,8 @@ def _finish(
         print(
             f"The server refused the profile's credentials ({refused_credentials}). "
             "What was not sent stays queued: save new credentials with "
-            f"'spkey-desktop profile add {args.profile} …' (or in the window) and "
-            "run the import again."
+            f"'spkey-desktop profile credentials {args.profile}' (or in the window) "
+            "and run the import again."
         )
     if earlier.unsent:
         print(

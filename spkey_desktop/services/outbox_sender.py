@@ -70,7 +70,7 @@ from spkey_desktop.services.delivery import (
     send_change,
 )
 from spkey_desktop.store.outbox import Change, Outbox, OutboxEntry, describe
-from spkey_desktop.store.sender_lock import SenderLock
+from spkey_desktop.store.sender_lock import SenderLock, SenderLockError
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,8 @@ class OutboxSender:
         # One process sends a profile's outbox (store/sender_lock.py).
         self._lock = SenderLock(outbox.path) if outbox.path != ":memory:" else None
         self._owner = False
+        #: Why the sender lock cannot be taken at all (empty: it can).
+        self.lock_problem = ""
         self._changed: set[str] = set()
         self._flush_handle: asyncio.TimerHandle | asyncio.Handle | None = None
         self._flush_soon = False  # the handle runs in the next loop turn
@@ -165,8 +167,15 @@ class OutboxSender:
         left "sending" without an answer (sent again; a repeat is harmless)."""
         if self._owner:
             return True
-        if self._lock is not None and not self._lock.acquire():
+        try:
+            if self._lock is not None and not self._lock.acquire():
+                return False
+        except SenderLockError as error:
+            if str(error) != self.lock_problem:
+                log.warning("%s", error)
+            self.lock_problem = str(error)
             return False
+        self.lock_problem = ""
         self._owner = True
         recovered = self._outbox.recover()
         if recovered:
@@ -198,7 +207,8 @@ class OutboxSender:
         gate = self._gate
         if not self._owner and self._supervisor is not None:
             counts = self._outbox.counts()
-            return SenderStatus(Reachability.ELSEWHERE, counts, _SENT_ELSEWHERE)
+            why = self.lock_problem or _SENT_ELSEWHERE
+            return SenderStatus(Reachability.ELSEWHERE, counts, why)
         return SenderStatus(gate.reachability, self._outbox.counts(), gate.last_error)
 
     # -- queueing ------------------------------------------------------------
@@ -270,6 +280,10 @@ class OutboxSender:
         return self._touch(entry_id, self._outbox.discard)
 
     def _touch(self, entry_id: int, action: Callable[[int], bool]) -> bool:
+        if not self._owner:
+            # The copy that sends these changes follows them; one taken out
+            # from under it would leave it waiting for an answer for ever.
+            return False
         entry = self._outbox.get(entry_id)
         done = action(entry_id)
         if entry is not None and done:

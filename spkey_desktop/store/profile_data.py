@@ -37,7 +37,7 @@ from spkey_desktop.paths import AppPaths
 from spkey_desktop.store.outbox import EntryState, Outbox, OutboxEntry, describe
 
 #: What SQLite may keep beside a database file, by suffix of its name.
-COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal", ".sender-lock")
 #: Changes named in a summary; the rest are counted.
 _NAMED = 3
 

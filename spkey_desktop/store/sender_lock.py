@@ -19,6 +19,7 @@ Public API::
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO
@@ -45,31 +46,72 @@ class SenderLock:
         return self._file is not None
 
     def acquire(self) -> bool:
+        """True once this process holds the lock; False while another does.
+        Raises :class:`SenderLockError` when the lock file cannot be used."""
         if self._file is not None:
             return True
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self._path, "a+b")  # noqa: SIM115 (kept open while held)
-        try:
-            if sys.platform == "win32":
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        for _ in range(3):
+            try:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(self._path, "a+b")  # noqa: SIM115 (kept while held)
+            except OSError as error:
+                raise SenderLockError(
+                    f"The lock file {self._path} cannot be used "
+                    f"({error.strerror or error}). Delete whatever is at that "
+                    "place (the app makes a new one) and try again."
+                ) from None
+            if not _lock(handle):
+                handle.close()
+                return False
+            # Deleted and made anew meanwhile: this lock guards nothing.
+            if _same_file(handle, self._path):
+                self._file = handle
+                return True
+            _unlock(handle)
             handle.close()
-            return False
-        self._file = handle
-        return True
+        return False
 
     def release(self) -> None:
         handle, self._file = self._file, None
         if handle is None:
             return
         try:
-            if sys.platform == "win32":
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            _unlock(handle)
         finally:
             handle.close()
+
+
+class SenderLockError(Exception):
+    """The lock file cannot be opened (a folder or a broken link in its place,
+    no permission); the message says which file."""
+
+
+def _lock(handle: IO[bytes]) -> bool:
+    try:
+        if sys.platform == "win32":
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(handle: IO[bytes]) -> None:
+    if sys.platform == "win32":
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _same_file(handle: IO[bytes], path: Path) -> bool:
+    """Whether the open file is still the one at ``path`` (a lock holds the
+    file, not its name: one deleted and made anew is another lock)."""
+    try:
+        here = path.stat()
+    except OSError:
+        return False
+    mine = os.fstat(handle.fileno())
+    return (mine.st_dev, mine.st_ino) == (here.st_dev, here.st_ino)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from pathlib import Path
 
 from spkey_desktop.server import LocalServer
 from spkey_desktop.services.delivery import OutboxEvent, Reachability, SendPolicy
 from spkey_desktop.services.outbox_sender import NOTIFY_BATCH, NOTIFY_INTERVAL_S
 from spkey_desktop.store.outbox import AddPlate, EntryState, RemovePlate
+from spkey_desktop.store.sender_lock import lock_path
 from tests.services.conftest import OpenApp, ServerClock
 
 
@@ -98,6 +100,8 @@ async def test_a_second_sender_on_the_profile_waits_and_takes_nothing_in_flight(
     assert isinstance(add.change, AddPlate)
     assert add.state is EntryState.SENDING
     assert remove.state is EntryState.PENDING
+    # Nor can it withdraw what the first follows (that one would wait for ever).
+    assert not second.service.sender.cancel(remove.entry_id)
 
     await first.settled()
     assert local_server.plates_of(user) == []  # added, then removed, in order
@@ -105,3 +109,14 @@ async def test_a_second_sender_on_the_profile_waits_and_takes_nothing_in_flight(
     # Once the first has gone, the second takes over (it polls the lock).
     await second.until(lambda status: status.reachability is not Reachability.ELSEWHERE)
     assert second.service.sender.owns_outbox
+
+
+async def test_a_lock_file_that_cannot_be_used_is_reported_not_raised(
+    tmp_path: Path, local_server: LocalServer, open_app: OpenApp
+) -> None:
+    lock_path(tmp_path / "profile.sqlite3").mkdir(parents=True)
+    app = await open_app()
+    status = app.service.status()
+    assert status.reachability is Reachability.ELSEWHERE
+    assert "cannot be used" in status.last_error
+    assert not app.service.sender.owns_outbox

@@ -8,8 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from spkey_desktop.store.outbox import AddPlate, Outbox
-from spkey_desktop.store.sender_lock import SenderLock
+from spkey_desktop.store.sender_lock import SenderLock, SenderLockError, lock_path
 
 
 def test_one_holder_at_a_time_and_free_again_on_release(tmp_path: Path) -> None:
@@ -68,3 +70,14 @@ def test_a_head_change_on_its_way_elsewhere_is_not_offered_to_send(
         assert [e.change.plate for e in offered] == ["B1"]
     finally:
         outbox.close()
+
+
+def test_a_lock_path_that_cannot_be_a_file_is_named_in_a_sentence(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "profile.sqlite3"
+    lock_path(database).mkdir()
+    with pytest.raises(SenderLockError) as raised:
+        SenderLock(database).acquire()
+    assert str(lock_path(database)) in str(raised.value)
+    assert "Delete whatever is at that place" in str(raised.value)
