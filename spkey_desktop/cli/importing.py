@@ -300,6 +300,17 @@ def _mapping(
         if mapping.column_of(f)
     )
     print(f"Columns ({source}): {shown}.", file=sys.stderr)
+    used = {mapping.column_of(f) for f in _COLUMN_OPTIONS}
+    unused = [header for header in sheet.headers if header and header not in used]
+    if unused:
+        options = ", ".join(
+            option for f, option in _COLUMN_OPTIONS.items() if not mapping.column_of(f)
+        )
+        print(
+            f"Not used: {', '.join(repr(h) for h in unused)}"
+            + (f" (to use one, name it with {options})." if options else "."),
+            file=sys.stderr,
+        )
     return mapping
 
 

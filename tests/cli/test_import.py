@@ -365,3 +365,18 @@ def test_a_stopped_import_still_writes_its_summary_and_rejected_rows(
     assert "Import: 0 sent, 1 queued." in out
     said = problems(tmp_path / "tenants.csv-rejected.csv")
     assert said["2"].startswith("Queued: the import was stopped")
+
+
+def test_columns_left_unused_are_named_with_the_option_that_would_use_them(
+    tmp_path: Path, local_server: LocalServer, profile: str, tenants: dict[str, str]
+) -> None:
+    path = write(
+        tmp_path, "tenants.csv", "E-mail,Plate,Bemerkung", "anna@example.com,AN5,Van"
+    )
+    result = spkey(
+        tmp_path / "home", "import", str(path), "--profile", profile, "--dry-run"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Not used: 'Bemerkung' (to use one, name it with" in result.stderr
+    assert "--label-column" in result.stderr
