@@ -176,15 +176,12 @@ def _add(args: argparse.Namespace) -> int:
     leftover = local_data(paths, profile.name)
     if leftover.exists:
         _check_may_delete(args, leftover, listed=False, action="added")
-    kinds = profile.credential_kinds
-    secrets = {kind: _ask(kind, args.name, n) for n, kind in enumerate(kinds, 1)}
+    secrets = _ask_all(profile)
 
     keychain = CredentialStore()
     try:
         # Secrets left by an earlier profile of this name must not linger.
-        keychain.delete(profile.name)
-        for kind, secret in secrets.items():
-            keychain.save(profile.name, kind, secret)
+        _replace_secrets(keychain, profile, secrets)
     except CredentialError as error:
         _forget(keychain, profile.name)
         raise _Refused(
@@ -210,11 +207,9 @@ def _add(args: argparse.Namespace) -> int:
             "the profile was not added."
         ) from None
 
-    stored = " and ".join(_LABELS[kind] for kind in secrets)
-    verb = "are" if len(secrets) > 1 else "is"
     print(
-        f"Added profile {profile.name!r} ({profile.base_url}); its {stored} {verb} "
-        "in the keychain."
+        f"Added profile {profile.name!r} ({profile.base_url}); its "
+        f"{_stored(secrets)} in the keychain."
     )
     if leftover.exists:
         print(
@@ -233,26 +228,43 @@ def _credentials(args: argparse.Namespace) -> int:
             f"There is no profile named {args.name!r}; add one with "
             "'spkey-desktop profile add'."
         )
-    kinds = profile.credential_kinds
-    secrets = {kind: _ask(kind, profile.name, n) for n, kind in enumerate(kinds, 1)}
-    keychain = CredentialStore()
+    secrets = _ask_all(profile)
     try:
-        # The old secrets go first, so no mix of old and new can remain.
-        keychain.delete(profile.name)
-        for kind, secret in secrets.items():
-            keychain.save(profile.name, kind, secret)
+        _replace_secrets(CredentialStore(), profile, secrets)
     except CredentialError as error:
         raise _Refused(
             f"{_keychain_problem(error)} The new credentials could not be stored; "
             "run the command again."
         ) from None
-    stored = " and ".join(_LABELS[kind] for kind in secrets)
-    verb = "are" if len(secrets) > 1 else "is"
     print(
-        f"The new {stored} of profile {profile.name!r} {verb} in the keychain; its "
-        "roster and queued changes are kept."
+        f"The new {_stored(secrets)} of profile {profile.name!r} in the keychain; "
+        "its roster and queued changes are kept."
     )
     return 0
+
+
+def _ask_all(profile: ConnectionProfile) -> dict[CredentialKind, str]:
+    """Every secret the profile's authentication needs, in order."""
+    kinds = profile.credential_kinds
+    return {kind: _ask(kind, profile.name, n) for n, kind in enumerate(kinds, 1)}
+
+
+def _replace_secrets(
+    keychain: CredentialStore,
+    profile: ConnectionProfile,
+    secrets: dict[CredentialKind, str],
+) -> None:
+    """The profile's secrets in the keychain are ``secrets`` and nothing else:
+    the old ones go first, so no mix of old and new can remain."""
+    keychain.delete(profile.name)
+    for kind, secret in secrets.items():
+        keychain.save(profile.name, kind, secret)
+
+
+def _stored(secrets: dict[CredentialKind, str]) -> str:
+    """ "API key is", "API key and JWT are" """
+    verb = "are" if len(secrets) > 1 else "is"
+    return f"{' and '.join(_LABELS[kind] for kind in secrets)} {verb}"
 
 
 def _list(args: argparse.Namespace) -> int:
