@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,19 @@ def _left_to_copy(path: Path) -> tuple[int, int]:
     return in_log, copied
 
 
+def _all_copied(path: Path) -> bool:
+    in_log, copied = _left_to_copy(path)
+    return in_log == copied
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float) -> None:
+    """Poll ``condition`` until it holds or ``seconds`` pass (the asserts
+    after the wait say what was expected)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def test_commits_leave_the_log_to_the_checkpoint_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -72,12 +86,7 @@ def test_the_thread_copies_the_log_into_the_database(
         store.save_many(_users(500))
         checkpointer = wal.checkpointer_of(str(path))
         assert checkpointer is not None
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            in_log, copied = _left_to_copy(path)
-            if checkpointer.rounds and in_log == copied:
-                break
-            time.sleep(0.02)
+        _wait_until(lambda: checkpointer.rounds > 0 and _all_copied(path), 10)
         assert checkpointer.rounds > 0
         in_log, copied = _left_to_copy(path)
         assert in_log == copied
@@ -130,11 +139,7 @@ def test_a_steady_stream_of_commits_leaves_no_swollen_log(
             store.save_many(_users(10, (batch * 10) % 3000))
             batch += 1
         assert batch > 100
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if _wal_pages(path) <= wal.RESTART_AFTER_PAGES:
-                break
-            time.sleep(0.05)
+        _wait_until(lambda: _wal_pages(path) <= wal.RESTART_AFTER_PAGES, 5)
         assert _wal_pages(path) <= wal.RESTART_AFTER_PAGES
     finally:
         store.close()
